@@ -1,0 +1,44 @@
+# msoko — the two commands a person needs: `make demo` and `make test`.
+# MSOKO_INBOX and MSOKO_HOME are honoured when set in the environment.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+export MSOKO_INBOX ?= $(CURDIR)/data/inbox
+export MSOKO_HOME  ?= $(CURDIR)/data/home
+
+.PHONY: demo run ui test test-quick bench env clean
+
+# The environment is rebuilt only when the dependency pins change.
+$(STAMP): pyproject.toml constraints.txt
+	@echo "==> creating the Python environment in $(VENV) (once)"
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -c constraints.txt -e '.[test]'
+	$(BIN)/msoko prepare
+	@touch $(STAMP)
+
+env: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/msoko demo
+	$(BIN)/msoko run
+
+run: $(STAMP)
+	$(BIN)/msoko run
+
+# The UI has no login: it listens on the loopback interface only.
+ui: $(STAMP)
+	$(BIN)/msoko ui
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+test-quick: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not slow"
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_readers.py
+
+clean:
+	rm -rf $(VENV) dbt_project/target dbt_project/logs
