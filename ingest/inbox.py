@@ -1,0 +1,83 @@
+"""Find the files in the inbox (INPUTS.md §1) and say where each one sits.
+
+<inbox>/<academic year>/<window>/[<school folder>/]<file>
+<inbox>/reference/<file>
+A file anywhere else is still returned (and later rejected with a message): nothing that
+arrived is silently skipped.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+ACADEMIC_YEAR = re.compile(r"^(\d{4})-(\d{4})$")
+REFERENCE_DIR = "reference"
+MANIFEST_NAME = "manifest.csv"
+
+
+@dataclass(frozen=True)
+class InboxFile:
+    path: Path                 # absolute path in the inbox
+    rel_path: str              # inbox-relative, with '/' separators
+    academic_year: str | None  # None when the file is not under a valid year folder
+    window: str | None
+    school_folder: str | None  # the sub-folder of a per-school submission
+    size: int
+    mtime: float
+    sha256: str
+
+    @property
+    def received_at(self) -> datetime:
+        """When the file arrived: its modification time in the inbox (UTC)."""
+        return datetime.fromtimestamp(self.mtime, tz=timezone.utc)
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _is_valid_academic_year(name: str) -> bool:
+    m = ACADEMIC_YEAR.match(name)
+    return bool(m) and int(m.group(2)) == int(m.group(1)) + 1
+
+
+def _walk_files(root: Path):
+    """Regular files below root, sorted; symlinks are never followed (a hostile inbox
+    could point them anywhere on the machine)."""
+    for path in sorted(root.rglob("*")):
+        if path.is_symlink() or not path.is_file():
+            continue
+        yield path
+
+
+def scan_inbox(inbox: Path) -> tuple[list[InboxFile], list[InboxFile]]:
+    """Return (assessment files, reference files). manifest.csv files are metadata of their
+    folder, not submissions, and are read by the metadata resolver instead."""
+    results: list[InboxFile] = []
+    references: list[InboxFile] = []
+    if not inbox.exists():
+        return results, references
+    for path in _walk_files(inbox):
+        rel = path.relative_to(inbox)
+        parts = rel.parts
+        if path.name == MANIFEST_NAME and len(parts) >= 3:
+            continue
+        stat = path.stat()
+        year = window = school = None
+        if len(parts) >= 3 and _is_valid_academic_year(parts[0]):
+            year, window = parts[0], parts[1]
+            school = parts[2] if len(parts) >= 4 else None
+        item = InboxFile(
+            path=path, rel_path=rel.as_posix(), academic_year=year, window=window,
+            school_folder=school, size=stat.st_size, mtime=stat.st_mtime,
+            sha256=file_sha256(path),
+        )
+        (references if parts[0] == REFERENCE_DIR else results).append(item)
+    return results, references

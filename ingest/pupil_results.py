@@ -1,0 +1,183 @@
+"""Normalise a per-pupil result sheet — VPR in both FIS OKO header layouts, the school's
+upload form «Протокол», regional diagnostics (INPUTS.md §2–§4) — into candidate rows.
+
+Cleaning that is unambiguous happens here and is reported as a warning; whether a row is
+loaded or set aside is decided afterwards by the Great Expectations suite over the whole
+batch (expectations/pupil_results.py), so the same rules apply to every file at once.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ingest import cells
+from ingest.headers import HeaderMap, find_header
+from ingest.metadata import FileMeta
+from ingest.parsed import ParsedFile
+from ingest.readers import Sheet
+
+REQUIRED = ("pupil_code", "variant")
+PREFERRED_SHEET = "протокол"
+
+
+@dataclass(frozen=True)
+class PaperKey:
+    year: int
+    procedure: str
+    grade: int
+    subject: str
+
+
+@dataclass
+class Reference:
+    """What ingestion needs to know from the department's reference tables."""
+    scale_max: dict[PaperKey, int] = field(default_factory=dict)
+    task_max: dict[tuple[PaperKey, int], int] = field(default_factory=dict)
+    task_label: dict[tuple[PaperKey, int], str] = field(default_factory=dict)
+    known_schools: set[str] = field(default_factory=set)
+
+
+def _pick_sheet(sheets: list[Sheet]) -> tuple[Sheet, HeaderMap] | None:
+    ordered = sorted(sheets, key=lambda s: (s.name.strip().lower() != PREFERRED_SHEET, s.hidden))
+    for sheet in ordered:
+        hm = find_header(sheet.rows, REQUIRED)
+        if hm and all(r in hm.fields for r in REQUIRED) and hm.criteria:
+            return sheet, hm
+    return None
+
+
+def _cell(row: list[str], idx: int | None) -> str:
+    return row[idx] if idx is not None and idx < len(row) else ""
+
+
+def _missing_columns_message(sheets: list[Sheet]) -> str:
+    found = None
+    for sheet in sheets:
+        found = find_header(sheet.rows, REQUIRED)
+        if found:
+            break
+    missing = []
+    if not found or "pupil_code" not in found.fields:
+        missing.append("«код обучающегося» (code)")
+    if not found or "variant" not in found.fields:
+        missing.append("«вариант» (var-1)")
+    if not found or not found.criteria:
+        missing.append("баллы за задания («балл за 1» … или «a-1-grade» …)")
+    return ("В файле не найдены обязательные столбцы: " + ", ".join(missing) +
+            ". Выгрузите результаты из ФИС ОКО без изменения заголовков.")
+
+
+def parse_pupil_file(parsed: ParsedFile, sheets: list[Sheet], meta: FileMeta,
+                     school_folder: str | None, ref: Reference) -> ParsedFile:
+    parsed.kind = "pupil_results"
+    parsed.procedure, parsed.subject, parsed.grade, parsed.year = (
+        meta.procedure, meta.subject, meta.grade, meta.year)
+    if not 1 <= meta.grade <= 11:
+        return parsed.reject("impossible_grade",
+                             f"Класс {meta.grade} невозможен: ожидается класс от 1 до 11.")
+    picked = _pick_sheet(sheets)
+    if picked is None:
+        return parsed.reject("missing_columns", _missing_columns_message(sheets))
+    sheet, hm = picked
+    parsed.sheet = sheet.name
+    parsed.dropped_name_columns = hm.name_columns
+
+    folder_login = cells.canonical_login(school_folder) if school_folder else None
+    has_login_column = "school_login" in hm.fields or "school_text" in hm.fields
+    if not has_login_column and not (folder_login and folder_login.startswith("sch")):
+        return parsed.reject(
+            "no_school",
+            "В файле нет столбца «логин школы», а папка, в которой он лежит, не названа "
+            "логином школы (например sch220206). Положите файл в папку с логином школы.")
+
+    key = PaperKey(meta.year, meta.procedure, meta.grade, meta.subject)
+    scale_max = ref.scale_max.get(key)
+    for c in hm.criteria:
+        if c.max_points is None:
+            c.max_points = ref.task_max.get((key, c.column_no))
+        if c.label == str(c.column_no):
+            c.label = ref.task_label.get((key, c.column_no), c.label)
+
+    logins: set[str] = set()
+    for r_idx in range(hm.row_index + 1, len(sheet.rows)):
+        row = sheet.rows[r_idx]
+        if not any(cells.squash(v) for v in row):
+            continue
+        row_number = r_idx + 1
+        parsed.rows_read += 1
+        out = _parse_row(parsed, row, row_number, hm, folder_login, scale_max)
+        if out["school_login"]:
+            logins.add(out["school_login"])
+        parsed.rows.append(out)
+
+    if parsed.rows_read == 0:
+        return parsed.reject("no_rows", "В файле нет ни одной строки с результатами.")
+    parsed.school_login = next(iter(logins)) if len(logins) == 1 else None
+    return parsed
+
+
+def _parse_row(parsed: ParsedFile, row: list[str], row_number: int, hm: HeaderMap,
+               folder_login: str | None, scale_max: int | None) -> dict:
+    f = hm.fields
+    login_text = _cell(row, f.get("school_login")) or _cell(row, f.get("school_text"))
+    login = cells.canonical_login(login_text) or folder_login
+    variant = cells.squash(_cell(row, f.get("variant"))).lower()
+    absent = variant == cells.ABSENT_VARIANT
+
+    journal, junk = cells.journal_mark(_cell(row, f.get("journal_mark")))
+    if junk:
+        parsed.warn(row_number, hm.headers[f["journal_mark"]].strip(),
+                    _cell(row, f["journal_mark"]), "journal_mark_unclear",
+                    "Отметка за четверть не распознана; участник учтён без отметки по журналу.")
+    gender, odd_gender = cells.gender(_cell(row, f.get("gender")))
+    if odd_gender:
+        parsed.warn(row_number, hm.headers[f["gender"]].strip(), _cell(row, f["gender"]),
+                    "gender_unclear", "Пол не распознан (ожидается «м» или «ж»).")
+
+    primary = 0
+    worst_excess, excess_col, excess_val = None, None, None
+    bad_col = bad_val = None
+    bad_cells = 0
+    for c in hm.criteria:
+        raw = _cell(row, c.column_index)
+        if absent:
+            continue
+        points, not_done, bad = cells.criterion(raw)
+        if bad:
+            bad_cells += 1
+            if bad_col is None:
+                bad_col, bad_val = c.header, raw
+            continue
+        primary += points
+        if c.max_points is not None:
+            excess = points - c.max_points
+            if worst_excess is None or excess > worst_excess:
+                worst_excess, excess_col, excess_val = excess, c.header, raw
+        parsed.criteria.append((row_number, c.column_no, c.label, c.max_points, points, not_done))
+
+    file_total = cells.parse_int(_cell(row, f.get("total")))
+    if not absent and not bad_cells and file_total is not None and file_total != primary:
+        parsed.warn(row_number, hm.headers[f["total"]].strip(), _cell(row, f["total"]),
+                    "total_mismatch",
+                    f"Итог в файле ({file_total}) не равен сумме баллов за задания ({primary}); "
+                    "принята сумма баллов за задания.")
+    return {
+        "row_number": row_number,
+        "school_login": login,
+        "region_text": cells.squash(_cell(row, f.get("region"))) or None,
+        "pupil_code": cells.squash(_cell(row, f.get("pupil_code"))) or None,
+        "variant": variant or None,
+        "absent": absent,
+        "class_letter": cells.class_letter(_cell(row, f.get("class_letter"))),
+        "gender": gender,
+        "journal_mark": journal,
+        "file_total": file_total,
+        "primary_score": None if absent else primary,
+        "scale_max": scale_max,
+        "criterion_excess": worst_excess if not absent else None,
+        "excess_column": excess_col,
+        "excess_value": excess_val,
+        "bad_cells": bad_cells,
+        "bad_column": bad_col,
+        "bad_value": bad_val,
+        "textbook": cells.squash(_cell(row, f.get("textbook"))) or None,
+    }

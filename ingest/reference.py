@@ -1,0 +1,166 @@
+"""Reference tables the department keeps in <inbox>/reference/ (INPUTS.md §6–§7): the school
+registry (simple layout or the FIS OKO context export), grade scales, task specifications,
+the EGE→mark conversion. Project defaults ship in ingest/defaults/; the department's files win.
+"""
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ingest import cells
+from ingest.headers import locate_columns, records
+from ingest.inbox import InboxFile
+from ingest.pupil_results import PaperKey, Reference
+from ingest.readers import UnreadableFile, read_table_file
+
+DEFAULTS_DIR = Path(__file__).parent / "defaults"
+
+SCHOOL_COLUMNS = {
+    "login": ("логин", "логин школы", "пользователь"),
+    "name": ("наименование", "школа", "наименование оо"),
+    "municipality": ("муниципалитет", "муниципальное образование"),
+    "oge_code": ("код огэ", "7. код огэ"),
+    "ege_code": ("код егэ", "8. код егэ"),
+    "kind": ("вид оо", "вид"),
+    "settlement": ("тип населенного пункта", "14. где расположена*"),
+    "pupils": ("численность обучающихся",),
+}
+SCALE_COLUMNS = {k: (k,) for k in
+                 ("year", "procedure", "grade", "subject", "max_score", "min_3", "min_4",
+                  "min_5", "source")}
+TASK_COLUMNS = {k: (k,) for k in
+                ("year", "procedure", "grade", "subject", "column_no", "task_label",
+                 "max_points", "level", "section", "skill")}
+EGE_MARK_COLUMNS = {k: (k,) for k in ("year", "subject", "min_3", "min_4", "min_5")}
+
+
+@dataclass
+class ReferenceTables:
+    schools: list[dict] = field(default_factory=list)
+    scales: list[dict] = field(default_factory=list)
+    tasks: list[dict] = field(default_factory=list)
+    ege_to_mark: list[dict] = field(default_factory=list)
+    problems: list[dict] = field(default_factory=list)   # file, message (Russian)
+
+    def lookup(self) -> Reference:
+        ref = Reference(known_schools={s["login"] for s in self.schools})
+        for s in self.scales:
+            ref.scale_max[PaperKey(s["year"], s["procedure"], s["grade"], s["subject"])] = s["max_score"]
+        for t in self.tasks:
+            key = (PaperKey(t["year"], t["procedure"], t["grade"], t["subject"]), t["column_no"])
+            ref.task_max[key] = t["max_points"]
+            ref.task_label[key] = t["task_label"]
+        return ref
+
+
+def _settlement(text: str) -> str | None:
+    t = cells.squash(text).lower()
+    if not t:
+        return None
+    if "город" in t or t.startswith("г"):
+        return "город"
+    if "сел" in t or "деревн" in t or "посел" in t:
+        return "село"
+    return t
+
+
+def _schools(rows: list[list[str]]) -> list[dict]:
+    located = locate_columns(rows, SCHOOL_COLUMNS, ("login", "name", "municipality"))
+    if not located:
+        raise ValueError("в реестре школ нет столбцов «логин», «наименование», «муниципалитет»")
+    header, cols, _names = located
+    out = []
+    for _, rec in records(rows, header, cols):
+        login = cells.canonical_login(rec["login"])
+        if not login:
+            continue
+        name = cells.squash(rec["name"].split("|", 1)[-1]) if "|" in rec["name"] else cells.squash(rec["name"])
+        muni = rec["municipality"]
+        out.append({
+            "login": login,
+            "name": name,
+            "municipality": cells.squash(muni.split("|", 1)[-1]),
+            "oge_code": cells.squash(rec.get("oge_code", "")) or None,
+            "ege_code": cells.squash(rec.get("ege_code", "")) or None,
+            "kind": cells.squash(rec.get("kind", "")) or None,
+            "settlement": _settlement(rec.get("settlement", "")),
+            "pupils": cells.parse_int(rec.get("pupils", "")),
+        })
+    return out
+
+
+def _typed(rows, spec, required, ints, origin):
+    located = locate_columns(rows, spec, required)
+    if not located:
+        raise ValueError("нет обязательных столбцов: " + ", ".join(required))
+    header, cols, _ = located
+    out = []
+    for _, rec in records(rows, header, cols):
+        item = {}
+        for k in spec:
+            raw = cells.squash(rec.get(k, ""))
+            item[k] = cells.parse_int(raw) if k in ints else (raw or None)
+        if "subject" in item and item["subject"]:
+            item["subject"] = item["subject"].lower()
+        if "procedure" in item and item["procedure"]:
+            item["procedure"] = item["procedure"].lower()
+        if all(item.get(k) is not None for k in required):
+            item["origin"] = origin
+            out.append(item)
+    return out
+
+
+def _scales(rows, origin):
+    return _typed(rows, SCALE_COLUMNS, ("year", "procedure", "grade", "subject", "max_score"),
+                  {"year", "grade", "max_score", "min_3", "min_4", "min_5"}, origin)
+
+
+def _csv_rows(path: Path) -> list[list[str]]:
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        return [row for row in csv.reader(fh)]
+
+
+def _merge(defaults: list[dict], department: list[dict], key) -> list[dict]:
+    """Department rows replace project defaults with the same key."""
+    merged = {key(r): r for r in defaults}
+    merged.update({key(r): r for r in department})
+    return list(merged.values())
+
+
+def _scale_key(r):
+    return (r["year"], r["procedure"], r["grade"], r["subject"])
+
+
+def load_reference(files: list[InboxFile], archived: dict[str, Path]) -> ReferenceTables:
+    """Read the reference folder. A reference file that cannot be read is reported, and the
+    pipeline goes on with what it has (the defaults, or no registry → every school unknown)."""
+    tables = ReferenceTables()
+    dept_scales: list[dict] = []
+    for item in files:
+        stem = Path(item.rel_path).stem.lower()
+        try:
+            sheets = read_table_file(archived[item.sha256])
+            rows = sheets[0].rows if sheets else []
+            if stem == "schools" or "контекстн" in stem:
+                tables.schools.extend(_schools(rows))
+            elif stem == "scales":
+                dept_scales.extend(_scales(rows, "department"))
+            elif stem == "tasks":
+                tables.tasks.extend(_typed(rows, TASK_COLUMNS,
+                                           ("year", "procedure", "grade", "subject", "column_no", "max_points"),
+                                           {"year", "grade", "column_no", "max_points"}, "department"))
+            elif stem == "ege_to_mark":
+                tables.ege_to_mark.extend(_typed(rows, EGE_MARK_COLUMNS, ("year", "subject", "min_3"),
+                                                 {"year", "min_3", "min_4", "min_5"}, "department"))
+            else:
+                tables.problems.append({"file": item.rel_path,
+                                        "message": "Неизвестный справочник: ожидаются schools, scales, tasks, ege_to_mark."})
+        except (UnreadableFile, ValueError) as exc:
+            reason = exc.message_ru if isinstance(exc, UnreadableFile) else str(exc)
+            tables.problems.append({"file": item.rel_path, "message": f"Справочник не прочитан: {reason}"})
+    tables.scales = _merge(_scales(_csv_rows(DEFAULTS_DIR / "scales.csv"), "default"),
+                           dept_scales, _scale_key)
+    # one row per login: a later registry file wins
+    tables.schools = list({s["login"]: s for s in tables.schools}.values())
+    return tables
