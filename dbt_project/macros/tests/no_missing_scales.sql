@@ -1,0 +1,3 @@
+{% test no_missing_scales(model) %}
+select * from {{ model }}
+{% endtest %}
