@@ -1,0 +1,104 @@
+"""`msoko` — the command officials' data engineer runs.
+
+  msoko demo     write the demo municipality's inbox into MSOKO_INBOX
+  msoko run      ingest, validate, model and publish everything in MSOKO_INBOX (one Dagster run)
+  msoko ui       the Dagster UI on 127.0.0.1 (it has no login) over the same definitions
+  msoko prepare  parse the dbt project (done once by `make`)
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import time
+
+from msoko.config import paths_from_env
+from msoko.instance import prepare_environment
+
+QUIET_DAGSTER = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+
+
+def _configure_progress() -> None:
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))
+    log = logging.getLogger("msoko")
+    log.handlers[:] = [handler]
+    log.setLevel(logging.INFO)
+    log.propagate = False
+
+
+def cmd_run(_args) -> int:
+    paths = paths_from_env()
+    prepare_environment(paths)
+    _configure_progress()
+    print(f"msoko: входящие {paths.inbox}\n       результаты {paths.home}", flush=True)
+    from dagster import DagsterInstance
+
+    from orchestration.definitions import defs
+    started = time.monotonic()
+    job = defs.resolve_job_def("msoko__full_run")
+    with DagsterInstance.get() as instance:
+        result = job.execute_in_process(instance=instance, run_config=QUIET_DAGSTER,
+                                        raise_on_error=False)
+    if not result.success:
+        failed = [e for e in result.all_events if e.is_step_failure]
+        for event in failed:
+            print(f"ОШИБКА конвейера на шаге {event.step_key}: "
+                  f"{event.step_failure_data.error.message if event.step_failure_data.error else ''}",
+                  file=sys.stderr)
+        print(f"msoko: запуск {result.run_id} завершился ошибкой", file=sys.stderr)
+        return 1
+    from msoko.summary import run_summary
+    print(run_summary(paths))
+    print(f"  запуск {result.run_id} за {time.monotonic() - started:.1f} с")
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from msoko.demo.municipality import write_demo_inbox
+    paths = paths_from_env()
+    truth = write_demo_inbox(paths.inbox, seed=args.seed)
+    files = sum(1 for p in paths.inbox.rglob("*") if p.is_file())
+    print(f"msoko demo: {files} файлов во входящих {paths.inbox}\n"
+          f"            описание заложенных случаев: {truth}")
+    return 0
+
+
+def cmd_prepare(_args) -> int:
+    prepare_environment(paths_from_env())
+    from orchestration.dbt_assets import ensure_manifest
+    print(f"msoko: dbt manifest {ensure_manifest()}")
+    return 0
+
+
+def cmd_ui(args) -> int:
+    paths = paths_from_env()
+    prepare_environment(paths)
+    from orchestration.dbt_assets import ensure_manifest
+    ensure_manifest()
+    # 127.0.0.1 only: the UI has no login, so it must not listen on other interfaces.
+    argv = ["dagster", "dev", "-m", "orchestration.definitions", "-h", "127.0.0.1",
+            "-p", str(args.port)]
+    os.execvp(argv[0], argv)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="msoko", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="обработать все файлы во входящих").set_defaults(func=cmd_run)
+    demo = sub.add_parser("demo", help="создать демонстрационные входящие")
+    demo.add_argument("--seed", type=int, default=2025)
+    demo.set_defaults(func=cmd_demo)
+    sub.add_parser("prepare", help="подготовить проект dbt").set_defaults(func=cmd_prepare)
+    ui = sub.add_parser("ui", help="интерфейс Dagster на 127.0.0.1")
+    ui.add_argument("--port", type=int, default=3000)
+    ui.set_defaults(func=cmd_ui)
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

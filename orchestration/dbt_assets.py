@@ -1,0 +1,78 @@
+"""The dbt project as Dagster assets: staging → intermediate → marts and audit tables.
+
+Asset keys read like the warehouse: [schema, table] (marts/msoko_indicators, audit/files),
+and dbt sources map onto the raw/* assets ingestion materializes, so the lineage runs from
+the inbox to every mart. dbt tests appear as asset checks.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from dagster import AssetExecutionContext, AssetKey
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+
+from msoko.config import DBT_PROJECT_DIR
+from orchestration.ingest_assets import WAREHOUSE_POOL
+from orchestration.resources import MsokoPaths
+
+# A fixed target path lets dbt reuse its partial-parse state between invocations instead
+# of re-parsing the whole project every run (≈7 s, PERF_NOTES.md).
+TARGET_PATH = DBT_PROJECT_DIR / "target"
+MANIFEST = TARGET_PATH / "manifest.json"
+
+msoko_dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR,
+                               target_path=TARGET_PATH)
+
+
+def _project_sources() -> list[Path]:
+    return [p for p in DBT_PROJECT_DIR.rglob("*")
+            if p.is_file() and p.suffix in {".sql", ".yml", ".csv"}
+            and "target" not in p.parts and "logs" not in p.parts]
+
+
+def ensure_manifest() -> Path:
+    """Parse the dbt project when its manifest is missing or older than any project file.
+    Runs `dbt parse` offline; needed before the definitions can be built."""
+    newest = max((p.stat().st_mtime for p in _project_sources()), default=0)
+    if MANIFEST.exists() and MANIFEST.stat().st_mtime >= newest:
+        return MANIFEST
+    env = {**os.environ, "MSOKO_WAREHOUSE": os.environ.get("MSOKO_WAREHOUSE", ":memory:")}
+    subprocess.run([sys.executable, "-m", "dbt.cli.main", "parse", "--quiet",
+                    "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
+                    "--target-path", str(TARGET_PATH)], check=True, env=env,
+                   cwd=DBT_PROJECT_DIR)
+    return MANIFEST
+
+
+class MsokoDbtTranslator(DagsterDbtTranslator):
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:
+        if dbt_resource_props["resource_type"] == "source":
+            return AssetKey([dbt_resource_props["source_name"], dbt_resource_props["name"]])
+        schema = dbt_resource_props["config"].get("schema") or "main"
+        name = dbt_resource_props.get("alias") or dbt_resource_props["name"]
+        return AssetKey([schema, name])
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        return dbt_resource_props["config"].get("schema") or "dbt"
+
+
+def build_dbt_assets():
+    manifest = ensure_manifest()
+
+    @dbt_assets(manifest=manifest, project=msoko_dbt_project,
+                dagster_dbt_translator=MsokoDbtTranslator(), pool=WAREHOUSE_POOL)
+    def msoko_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource,
+                         msoko_paths: MsokoPaths):
+        os.environ["MSOKO_WAREHOUSE"] = str(msoko_paths.paths().warehouse)
+        yield from dbt.cli(["build"], context=context, target_path=TARGET_PATH).stream()
+
+    return msoko_dbt_models
+
+
+def dbt_resource() -> DbtCliResource:
+    return DbtCliResource(project_dir=msoko_dbt_project, profiles_dir=str(DBT_PROJECT_DIR))
