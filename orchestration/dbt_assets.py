@@ -4,8 +4,7 @@ Asset keys read like the warehouse: [schema, table] (marts/msoko_indicators, aud
 and dbt sources map onto the raw/* assets ingestion materializes, so the lineage runs from
 the inbox to every mart. dbt tests appear as asset checks.
 """
-from __future__ import annotations
-
+# No `from __future__ import annotations`: Dagster inspects the context annotation at runtime.
 import os
 import subprocess
 import sys
@@ -42,7 +41,7 @@ def ensure_manifest() -> Path:
     if MANIFEST.exists() and MANIFEST.stat().st_mtime >= newest:
         return MANIFEST
     env = {**os.environ, "MSOKO_WAREHOUSE": os.environ.get("MSOKO_WAREHOUSE", ":memory:")}
-    subprocess.run([sys.executable, "-m", "dbt.cli.main", "parse", "--quiet",
+    subprocess.run([str(DBT_EXECUTABLE), "parse", "--quiet",
                     "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
                     "--target-path", str(TARGET_PATH)], check=True, env=env,
                    cwd=DBT_PROJECT_DIR)
@@ -74,5 +73,10 @@ def build_dbt_assets():
     return msoko_dbt_models
 
 
+# The venv's dbt, so runs work without the venv on PATH (make, cron, tests).
+DBT_EXECUTABLE = Path(sys.executable).with_name("dbt")
+
+
 def dbt_resource() -> DbtCliResource:
-    return DbtCliResource(project_dir=msoko_dbt_project, profiles_dir=str(DBT_PROJECT_DIR))
+    return DbtCliResource(project_dir=msoko_dbt_project, profiles_dir=str(DBT_PROJECT_DIR),
+                          dbt_executable=str(DBT_EXECUTABLE))

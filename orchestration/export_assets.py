@@ -1,7 +1,6 @@
 """Publication assets: the yearly workbooks officials read and the read-only warehouse copy
 analysts query (swapped in atomically, so an open analyst session never blocks a run)."""
-from __future__ import annotations
-
+# No `from __future__ import annotations`: Dagster inspects the context annotation at runtime.
 from datetime import datetime, timezone
 
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset

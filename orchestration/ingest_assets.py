@@ -4,8 +4,7 @@ The raw tables are one multi-asset because they are written in one DuckDB transa
 killed run leaves the previous tables intact). Great Expectations verdicts become asset
 checks on raw/pupil_results and raw/exam_results, with the failing values in metadata.
 """
-from __future__ import annotations
-
+# No `from __future__ import annotations`: Dagster inspects the context annotation at runtime.
 from collections import Counter
 
 from dagster import (AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, AssetExecutionContext,
@@ -21,6 +20,7 @@ WAREHOUSE_POOL = "duckdb_writer"     # one writer at a time on the DuckDB file
 RAW_TABLES = list(SCHEMAS)
 GX_CHECKED = {"pupil_results": "gx_pupil_results", "exam_results": "gx_exam_results"}
 SAMPLE = 20
+ARCHIVED_FILES = AssetKey(["inbox", "archived_files"])
 
 
 @asset(key=["inbox", "archived_files"], group_name="inbox",
@@ -59,9 +59,10 @@ def _check_result(kind: str, outcomes, set_aside) -> AssetCheckResult:
 
 @multi_asset(
     specs=[AssetSpec(key=AssetKey(["raw", name]), group_name="raw",
+                     deps=[ARCHIVED_FILES],
                      description=f"Warehouse table raw.{name}")
            for name in RAW_TABLES],
-    ins={"archived_files": AssetIn(key=AssetKey(["inbox", "archived_files"]))},
+    ins={"archived_files": AssetIn(key=ARCHIVED_FILES)},
     check_specs=[AssetCheckSpec(check, asset=AssetKey(["raw", kind]),
                                 description="Great Expectations suite (expectations/) over the batch")
                  for kind, check in GX_CHECKED.items()],
