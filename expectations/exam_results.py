@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from expectations.gx_runner import Rule
+from ingest.exam_results import VALID_MARKS
 
 KEY = ["sha256", "school_code", "pupil_code", "subject"]
 
@@ -25,6 +26,9 @@ def exam_result_rules() -> list[Rule]:
         Rule("criterion_above_max", "excess_value", "задания с развернутым ответом",
              "Балл за задание превышает максимальный на {value}.",
              lambda: E.ExpectColumnValuesToBeBetween(column="criterion_excess", max_value=0)),
+        Rule("impossible_mark", "mark_raw", "отметка",
+             "Отметка «{value}» невозможна: допускаются 2, 3, 4, 5.",
+             lambda: E.ExpectColumnValuesToBeInSet(column="mark", value_set=list(VALID_MARKS))),
         Rule("test_score_out_of_range", "test_score", "тестовый балл",
              "Тестовый балл {value} вне диапазона 0–100.",
              lambda: E.ExpectColumnValuesToBeBetween(column="test_score", min_value=0, max_value=100)),

@@ -17,7 +17,7 @@ import pyarrow as pa
 from expectations.exam_results import exam_result_rules
 from expectations.gx_runner import RuleOutcome, run_suite
 from expectations.pupil_results import pupil_result_rules
-from ingest import metadata, raw_schema
+from ingest import cells, metadata, raw_schema
 from ingest.archive import archive_file
 from ingest.exam_results import parse_exam_file
 from ingest.inbox import InboxFile, scan_inbox
@@ -93,12 +93,17 @@ def parse_file(item: InboxFile, path: Path, ref: ReferenceTables, lookup) -> Par
     meta = metadata.resolve(item.path)
     if meta is None:
         return parsed.reject("no_metadata", metadata.NAMING_ADVICE)
+    meta = metadata.for_window(meta, procedure)
     first, second = (int(y) for y in item.academic_year.split("-"))
     if meta.year not in (first, second):
         return parsed.reject(
             "year_mismatch",
             f"Год работы в имени файла ({meta.year}) не относится к учебному году "
             f"{item.academic_year}, в папке которого лежит файл.")
+    # Reference tables key years by the spring year (INDICATORS.md §A): the autumn VPR 2020
+    # file of 2020-2021 is looked up, and stored, under 2021.
+    meta = metadata.FileMeta(meta.procedure, meta.subject, meta.grade,
+                             spring_year(item.academic_year), meta.source)
     return parse_pupil_file(parsed, sheets, meta, item.school_folder, lookup)
 
 
@@ -109,12 +114,35 @@ def parse_inbox(archived: ArchivedInbox, progress: Progress = _quiet) -> ParsedB
              f"{len(reference.tasks)} заданий")
     batch = ParsedBatch(archived, reference)
     total = len(archived.files)
+    originals = _first_copies(archived.files)
     for n, item in enumerate(archived.files, start=1):
-        parsed = parse_file(item, archived.archived[item.sha256], reference, lookup)
+        original = originals[item.sha256]
+        if original is not item:
+            parsed = _duplicate_copy(item, original)
+        else:
+            parsed = parse_file(item, archived.archived[item.sha256], reference, lookup)
         batch.files.append((item, parsed))
         verdict = "отклонён" if parsed.status == "rejected" else f"{parsed.rows_read} строк"
         progress(f"чтение [{n}/{total}] {item.rel_path}: {verdict}")
     return batch
+
+
+def _first_copies(files: list[InboxFile]) -> dict[str, InboxFile]:
+    """sha256 -> the copy that counts: the same bytes under two paths (a file sent twice,
+    or both in the window folder and a school's folder) are one file version, read once;
+    the earliest received copy counts (path breaks ties)."""
+    first: dict[str, InboxFile] = {}
+    for item in sorted(files, key=lambda f: (f.mtime, f.rel_path)):
+        first.setdefault(item.sha256, item)
+    return first
+
+
+def _duplicate_copy(item: InboxFile, original: InboxFile) -> ParsedFile:
+    parsed = ParsedFile(sha256=item.sha256, rel_path=item.rel_path, kind="duplicate")
+    parsed.status = "duplicate"
+    parsed.message = (f"Точная копия файла «{original.rel_path}» (те же байты); "
+                      "строки учтены один раз, по первой копии.")
+    return parsed
 
 
 def _frame(batch: ParsedBatch, kind: str) -> pd.DataFrame:
@@ -126,7 +154,7 @@ def _frame(batch: ParsedBatch, kind: str) -> pd.DataFrame:
             rows.append({**r, "sha256": item.sha256, "rel_path": item.rel_path,
                          "sheet": parsed.sheet})
     frame = pd.DataFrame(rows)
-    for col in ("primary_score", "scale_max", "criterion_excess", "bad_cells", "test_score"):
+    for col in ("primary_score", "scale_max", "criterion_excess", "bad_cells", "test_score", "mark"):
         if col in frame:
             frame[col] = frame[col].astype("Int64")
     return frame.reset_index(drop=True)
@@ -153,6 +181,7 @@ def _rejected_row(frame: pd.DataFrame, idx: int, outcome: RuleOutcome) -> dict:
         "sha256": row["sha256"], "path": row["rel_path"], "sheet": row["sheet"],
         "row_number": int(row["row_number"]), "column_name": column, "value": value,
         "rule": rule.code,
+        "school_login": None if pd.isna(row.get("school_login")) else row.get("school_login"),
         "message": f"Файл «{row['rel_path']}», лист «{row['sheet']}», строка {int(row['row_number'])}, "
                    f"столбец «{column}», значение «{value if value is not None else ''}»: {detail}",
     }
@@ -205,7 +234,7 @@ def _reject_unknown_school_files(batch: ParsedBatch, set_aside: dict[str, list[d
 
 
 def _build_tables(batch: ParsedBatch, set_aside, failed_rows) -> dict[str, pa.Table]:
-    files, pupils, exams, criteria, warnings = [], [], [], [], []
+    files, pupils, exams, criteria, warnings, file_schools, cleaned = [], [], [], [], [], [], []
     for item, parsed in batch.files:
         context = {"sha256": item.sha256, "academic_year": item.academic_year,
                    "window": item.window, "procedure": parsed.procedure,
@@ -239,7 +268,11 @@ def _build_tables(batch: ParsedBatch, set_aside, failed_rows) -> dict[str, pa.Ta
             "rows_loaded": loaded, "rows_set_aside": len(bad) if parsed.status == "parsed" else 0,
             "dropped_name_columns": ", ".join(parsed.dropped_name_columns) or None,
             "warnings": len(parsed.warnings),
+            "cleaned_cells": sum(parsed.cleaned.values()),
         })
+        cleaned.extend({"sha256": item.sha256, "path": item.rel_path, "kind": k, "cells": n}
+                       for k, n in sorted(parsed.cleaned.items()))
+        file_schools.extend(_per_school(item, parsed, bad))
     ref = batch.reference
     rows = {
         "files": files, "pupil_results": pupils, "exam_results": exams,
@@ -247,6 +280,34 @@ def _build_tables(batch: ParsedBatch, set_aside, failed_rows) -> dict[str, pa.Ta
         "rejected_rows": [r for rows in set_aside.values() for r in rows],
         "row_warnings": warnings, "ref_schools": ref.schools, "ref_scales": ref.scales,
         "ref_tasks": ref.tasks, "ref_ege_to_mark": ref.ege_to_mark,
+        "ref_regional_figures": ref.regional_figures, "file_schools": file_schools,
+        "cleaned_cells": cleaned,
         "reference_problems": ref.problems,
     }
     return {name: raw_schema.table(name, data) for name, data in rows.items()}
+
+
+def _per_school(item: InboxFile, parsed: ParsedFile, bad: set[int]) -> list[dict]:
+    """A file's rows counted per school it carries (one school for a per-school file, many
+    for a municipal export or an exam protocol), so the load report can tell each school
+    what happened to its rows. A file rejected before its rows were read counts under the
+    school its folder names (or none)."""
+    base = {"sha256": item.sha256, "path": item.rel_path}
+    if parsed.status != "parsed" or not parsed.rows:
+        login = parsed.school_login or (cells.canonical_login(item.school_folder)
+                                        if item.school_folder else None)
+        return [{**base, "school_login": login, "rows_read": parsed.rows_read,
+                 "rows_loaded": 0, "rows_set_aside": 0, "warnings": 0}]
+    counts: dict[str | None, dict] = {}
+    warned = {w["row_number"] for w in parsed.warnings}
+    for r in parsed.rows:
+        c = counts.setdefault(r.get("school_login"), {**base, "school_login": r.get("school_login"),
+                                                     "rows_read": 0, "rows_loaded": 0,
+                                                     "rows_set_aside": 0, "warnings": 0})
+        c["rows_read"] += 1
+        if r["row_number"] in bad:
+            c["rows_set_aside"] += 1
+        else:
+            c["rows_loaded"] += 1
+            c["warnings"] += r["row_number"] in warned
+    return list(counts.values())

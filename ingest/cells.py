@@ -90,3 +90,15 @@ def canonical_login(text: str) -> str | None:
         return None
     m = LOGIN.match(t)
     return f"sch{m.group(2)}" if m else t
+
+
+# Kinds of unambiguous dirt, as the load report names them.
+CLEAN_HEADER_SPACES = "лишние пробелы в заголовках столбцов убраны"
+CLEAN_SPACES = "лишние пробелы (в т. ч. неразрывные) убраны"
+CLEAN_EDU_LOGIN = "логин edu… приведён к sch…"
+CLEAN_CASE = "заглавные буквы в поле «пол»/«класс» приведены к строчным"
+CLEAN_NOT_DONE = "отметка «не выполнял» (Х, X, H, «не пройд.») учтена как 0 баллов"
+
+
+def needs_trim(text: str) -> bool:
+    return bool(text) and text != squash(text)

@@ -30,6 +30,8 @@ COLUMNS = {
 REQUIRED = ("school_code", "participant_code", "subject", "primary_score")
 LONG_TASK = re.compile(r"(\d+)\((\d+)\)")
 EXAM_GRADE = {"oge": 9, "ege": 11}
+VALID_MARKS = (2, 3, 4, 5)
+IMPOSSIBLE_MARK = -1   # stands for a mark cell that is not a number at all
 
 
 def decode_short(text: str) -> list[tuple[int, int, bool]] | None:
@@ -75,6 +77,9 @@ def parse_exam_file(parsed: ParsedFile, sheets: list[Sheet], procedure: str, yea
     subjects = set()
     for row_number, rec in records(sheet.rows, header, cols):
         parsed.rows_read += 1
+        trimmed = sum(1 for v in rec.values() if cells.needs_trim(v))
+        if trimmed:
+            parsed.count_clean(cells.CLEAN_SPACES, trimmed)
         subject = normalise_subject(rec["subject"])
         subjects.add(subject)
         school_code = cells.squash(rec["school_code"]) or None
@@ -95,7 +100,10 @@ def parse_exam_file(parsed: ParsedFile, sheets: list[Sheet], procedure: str, yea
         if junk:
             parsed.warn(row_number, "годовая отметка", rec["annual_mark"], "journal_mark_unclear",
                         "Годовая отметка не распознана; участник учтён без годовой отметки.")
-        mark = cells.parse_int(rec.get("mark", ""))
+        mark_raw = cells.squash(rec.get("mark", ""))
+        mark = cells.parse_int(mark_raw) if mark_raw else None
+        if mark_raw and mark is None:
+            mark = IMPOSSIBLE_MARK     # text where a mark belongs: set aside, never guessed
         parsed.rows.append({
             "row_number": row_number,
             "school_code": school_code,
@@ -105,7 +113,8 @@ def parse_exam_file(parsed: ParsedFile, sheets: list[Sheet], procedure: str, yea
             "primary_score": primary,
             "primary_raw": rec["primary_score"],
             "test_score": cells.parse_int(rec.get("test_score", "")),
-            "mark": mark if mark in (2, 3, 4, 5) else None,
+            "mark": mark,
+            "mark_raw": mark_raw or None,
             "annual_mark": annual,
             "scale_max": scale_max.get(PaperKey(year, procedure, EXAM_GRADE[procedure], subject)),
             "criterion_excess": excess,

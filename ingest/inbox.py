@@ -48,6 +48,14 @@ def _is_valid_academic_year(name: str) -> bool:
     return bool(m) and int(m.group(2)) == int(m.group(1)) + 1
 
 
+def display_path(rel: Path) -> str:
+    """The inbox-relative path as text that is always valid Unicode: a file name in bytes
+    that are not UTF-8 (an archive unpacked on Windows) must not crash the batch when it is
+    written to the warehouse; undecodable bytes become U+FFFD. The real path is kept apart."""
+    text = rel.as_posix()
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
 def _walk_files(root: Path):
     """Regular files below root, sorted; symlinks are never followed (a hostile inbox
     could point them anywhere on the machine)."""
@@ -73,9 +81,9 @@ def scan_inbox(inbox: Path) -> tuple[list[InboxFile], list[InboxFile]]:
         year = window = school = None
         if len(parts) >= 3 and _is_valid_academic_year(parts[0]):
             year, window = parts[0], parts[1]
-            school = parts[2] if len(parts) >= 4 else None
+            school = display_path(Path(parts[2])) if len(parts) >= 4 else None
         item = InboxFile(
-            path=path, rel_path=rel.as_posix(), academic_year=year, window=window,
+            path=path, rel_path=display_path(rel), academic_year=year, window=window,
             school_folder=school, size=stat.st_size, mtime=stat.st_mtime,
             sha256=file_sha256(path),
         )

@@ -30,9 +30,12 @@ DATIVE_TO_NOMINATIVE: dict[str, str] = {
     "информатике": "информатика",
 }
 
+# «… 4 класс. ВПР 2021»; regional diagnostics exported by the same system write their own
+# word in place of ВПР («ДКР 2024»), so any word is accepted there and the procedure comes
+# from the window (INPUTS.md §4: one procedure code per window).
 FIS_OKO_NAME = re.compile(
     r"Проведение\s+работы\s+по\s+(?P<subject>[^,]+?)\s*,\s*(?P<grade>\d{1,2})\s*класс\w*\.?\s*"
-    r"ВПР\s*(?P<year>\d{4})",
+    r"(?P<procedure>[^\W\d_]+)?\s*(?P<year>\d{4})",
     re.IGNORECASE,
 )
 
@@ -66,6 +69,15 @@ def from_file_name(name: str) -> FileMeta | None:
         return None
     return FileMeta("vpr", DATIVE_TO_NOMINATIVE[subject], int(m.group("grade")),
                     int(m.group("year")), "file_name")
+
+
+def for_window(meta: FileMeta, window_procedure: str) -> FileMeta:
+    """The window decides the procedure of a file named the FIS OKO way (a diagnostics file
+    in dkr-autumn/ is 'dkr' whatever word its name carries); a manifest row says it
+    explicitly and wins."""
+    if meta.source == "manifest" or meta.procedure == window_procedure:
+        return meta
+    return FileMeta(window_procedure, meta.subject, meta.grade, meta.year, meta.source)
 
 
 def from_manifest(path: Path) -> FileMeta | None:

@@ -80,6 +80,9 @@ def parse_pupil_file(parsed: ParsedFile, sheets: list[Sheet], meta: FileMeta,
     sheet, hm = picked
     parsed.sheet = sheet.name
     parsed.dropped_name_columns = hm.name_columns
+    stray = sum(1 for h in hm.headers if cells.needs_trim(h))
+    if stray:
+        parsed.count_clean(cells.CLEAN_HEADER_SPACES, stray)
 
     folder_login = cells.canonical_login(school_folder) if school_folder else None
     has_login_column = "school_login" in hm.fields or "school_text" in hm.fields
@@ -118,7 +121,17 @@ def parse_pupil_file(parsed: ParsedFile, sheets: list[Sheet], meta: FileMeta,
 def _parse_row(parsed: ParsedFile, row: list[str], row_number: int, hm: HeaderMap,
                folder_login: str | None, scale_max: int | None) -> dict:
     f = hm.fields
+    trimmed = sum(1 for idx in (*f.values(), *(c.column_index for c in hm.criteria))
+                  if cells.needs_trim(_cell(row, idx)))
+    if trimmed:
+        parsed.count_clean(cells.CLEAN_SPACES, trimmed)
     login_text = _cell(row, f.get("school_login")) or _cell(row, f.get("school_text"))
+    if cells.squash(login_text).lower().startswith("edu"):
+        parsed.count_clean(cells.CLEAN_EDU_LOGIN)
+    cased = sum(1 for name in ("gender", "class_letter")
+                if (v := cells.squash(_cell(row, f.get(name)))) and v != v.lower())
+    if cased:
+        parsed.count_clean(cells.CLEAN_CASE, cased)
     login = cells.canonical_login(login_text) or folder_login
     variant = cells.squash(_cell(row, f.get("variant"))).lower()
     absent = variant == cells.ABSENT_VARIANT
@@ -148,6 +161,8 @@ def _parse_row(parsed: ParsedFile, row: list[str], row_number: int, hm: HeaderMa
                 bad_col, bad_val = c.header, raw
             continue
         primary += points
+        if not_done and cells.squash(raw):
+            parsed.count_clean(cells.CLEAN_NOT_DONE)
         if c.max_points is not None:
             excess = points - c.max_points
             if worst_excess is None or excess > worst_excess:

@@ -23,6 +23,10 @@ SCHEMAS: dict[str, pa.Schema] = {
         ("message", pa.string()), ("sheet", pa.string()), ("rows_read", pa.int64()),
         ("rows_loaded", pa.int64()), ("rows_set_aside", pa.int64()),
         ("dropped_name_columns", pa.string()), ("warnings", pa.int64()),
+        ("cleaned_cells", pa.int64()),
+    ]),
+    "cleaned_cells": pa.schema([
+        ("sha256", pa.string()), ("path", pa.string()), ("kind", pa.string()), ("cells", pa.int64()),
     ]),
     "pupil_results": pa.schema(_FILE_CONTEXT + [
         ("row_number", pa.int64()), ("school_login", pa.string()), ("region_text", pa.string()),
@@ -43,7 +47,7 @@ SCHEMAS: dict[str, pa.Schema] = {
     "rejected_rows": pa.schema([
         ("sha256", pa.string()), ("path", pa.string()), ("sheet", pa.string()),
         ("row_number", pa.int64()), ("column_name", pa.string()), ("value", pa.string()),
-        ("rule", pa.string()), ("message", pa.string()),
+        ("rule", pa.string()), ("message", pa.string()), ("school_login", pa.string()),
     ]),
     "row_warnings": pa.schema([
         ("sha256", pa.string()), ("path", pa.string()), ("sheet", pa.string()),
@@ -69,6 +73,17 @@ SCHEMAS: dict[str, pa.Schema] = {
     "ref_ege_to_mark": pa.schema([
         ("year", pa.int32()), ("subject", pa.string()), ("min_3", pa.int32()),
         ("min_4", pa.int32()), ("min_5", pa.int32()), ("origin", pa.string()),
+    ]),
+    "ref_regional_figures": pa.schema([
+        ("year", pa.int32()), ("procedure", pa.string()), ("grade", pa.int32()),
+        ("subject", pa.string()), ("participants", pa.int64()), ("mean_score", pa.float64()),
+        ("sd_score", pa.float64()), ("pct_2", pa.float64()), ("pct_3", pa.float64()),
+        ("pct_4", pa.float64()), ("pct_5", pa.float64()), ("origin", pa.string()),
+    ]),
+    "file_schools": pa.schema([
+        ("sha256", pa.string()), ("path", pa.string()), ("school_login", pa.string()),
+        ("rows_read", pa.int64()), ("rows_loaded", pa.int64()), ("rows_set_aside", pa.int64()),
+        ("warnings", pa.int64()),
     ]),
     "reference_problems": pa.schema([("file", pa.string()), ("message", pa.string())]),
 }

@@ -22,9 +22,9 @@ SCHOOL_COLUMNS = {
     "municipality": ("муниципалитет", "муниципальное образование"),
     "oge_code": ("код огэ", "7. код огэ"),
     "ege_code": ("код егэ", "8. код егэ"),
-    "kind": ("вид оо", "вид"),
+    "kind": ("вид оо", "вид", "2. вид образовательной организации"),
     "settlement": ("тип населенного пункта", "14. где расположена*"),
-    "pupils": ("численность обучающихся",),
+    "pupils": ("численность обучающихся", "4. количество обучающихся*"),
 }
 SCALE_COLUMNS = {k: (k,) for k in
                  ("year", "procedure", "grade", "subject", "max_score", "min_3", "min_4",
@@ -33,6 +33,19 @@ TASK_COLUMNS = {k: (k,) for k in
                 ("year", "procedure", "grade", "subject", "column_no", "task_label",
                  "max_points", "level", "section", "skill")}
 EGE_MARK_COLUMNS = {k: (k,) for k in ("year", "subject", "min_3", "min_4", "min_5")}
+# Regional figures (INPUTS.md §7) for a municipality that holds only its own schools:
+# participants, mean and standard deviation of the primary score, the mark distribution (%).
+REGIONAL_COLUMNS = {
+    "year": ("year", "год"), "procedure": ("procedure", "процедура"),
+    "grade": ("grade", "класс"), "subject": ("subject", "предмет"),
+    "participants": ("participants", "участников", "количество участников"),
+    "mean_score": ("mean_score", "средний балл", "средний первичный балл"),
+    "sd_score": ("sd_score", "стандартное отклонение", "ско"),
+    "pct_2": ("pct_2", "доля 2", "«2»", "2"), "pct_3": ("pct_3", "доля 3", "«3»", "3"),
+    "pct_4": ("pct_4", "доля 4", "«4»", "4"), "pct_5": ("pct_5", "доля 5", "«5»", "5"),
+}
+REGIONAL_INTS = {"year", "grade", "participants"}
+REGIONAL_FLOATS = {"mean_score", "sd_score", "pct_2", "pct_3", "pct_4", "pct_5"}
 
 
 @dataclass
@@ -41,6 +54,7 @@ class ReferenceTables:
     scales: list[dict] = field(default_factory=list)
     tasks: list[dict] = field(default_factory=list)
     ege_to_mark: list[dict] = field(default_factory=list)
+    regional_figures: list[dict] = field(default_factory=list)
     problems: list[dict] = field(default_factory=list)   # file, message (Russian)
 
     def lookup(self) -> Reference:
@@ -90,7 +104,7 @@ def _schools(rows: list[list[str]]) -> list[dict]:
     return out
 
 
-def _typed(rows, spec, required, ints, origin):
+def _typed(rows, spec, required, ints, origin, floats=frozenset()):
     located = locate_columns(rows, spec, required)
     if not located:
         raise ValueError("нет обязательных столбцов: " + ", ".join(required))
@@ -100,7 +114,12 @@ def _typed(rows, spec, required, ints, origin):
         item = {}
         for k in spec:
             raw = cells.squash(rec.get(k, ""))
-            item[k] = cells.parse_int(raw) if k in ints else (raw or None)
+            if k in ints:
+                item[k] = cells.parse_int(raw)
+            elif k in floats:
+                item[k] = cells.parse_float(raw)
+            else:
+                item[k] = raw or None
         if "subject" in item and item["subject"]:
             item["subject"] = item["subject"].lower()
         if "procedure" in item and item["procedure"]:
@@ -153,9 +172,14 @@ def load_reference(files: list[InboxFile], archived: dict[str, Path]) -> Referen
             elif stem == "ege_to_mark":
                 tables.ege_to_mark.extend(_typed(rows, EGE_MARK_COLUMNS, ("year", "subject", "min_3"),
                                                  {"year", "min_3", "min_4", "min_5"}, "department"))
+            elif stem == "regional":
+                tables.regional_figures.extend(_typed(
+                    rows, REGIONAL_COLUMNS, ("year", "procedure", "grade", "subject", "participants"),
+                    REGIONAL_INTS, "department", REGIONAL_FLOATS))
             else:
                 tables.problems.append({"file": item.rel_path,
-                                        "message": "Неизвестный справочник: ожидаются schools, scales, tasks, ege_to_mark."})
+                                        "message": "Неизвестный справочник: ожидаются schools, scales, "
+                                                   "tasks, ege_to_mark, regional."})
         except (UnreadableFile, ValueError) as exc:
             reason = exc.message_ru if isinstance(exc, UnreadableFile) else str(exc)
             tables.problems.append({"file": item.rel_path, "message": f"Справочник не прочитан: {reason}"})

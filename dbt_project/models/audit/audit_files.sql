@@ -5,6 +5,12 @@ with files as (
     select * from {{ ref('stg_files') }}
 ),
 
+cleaned as (
+    select sha256, path, sum(cells)::bigint as cleaned_cells
+    from {{ ref('stg_cleaned_cells') }}
+    group by all
+),
+
 versions as (
     select sha256, bool_or(is_current) as any_current
     from {{ ref('int_file_versions') }}
@@ -24,6 +30,7 @@ final as (
         files.grade,
         case
             when files.parse_status = 'rejected' then 'rejected'
+            when files.parse_status = 'duplicate' then 'superseded'
             when versions.any_current = false then 'superseded'
             else 'accepted'
         end as status,
@@ -31,7 +38,7 @@ final as (
         files.rows_loaded,
         files.rows_set_aside,
         case
-            when files.parse_status = 'rejected' then files.message
+            when files.parse_status in ('rejected', 'duplicate') then files.message
             when versions.any_current = false then 'Заменён более поздней версией файла той же школы и работы.'
             when files.dropped_name_columns is not null
                 then 'Столбцы с персональными данными удалены при загрузке: ' || files.dropped_name_columns || '.'
@@ -40,9 +47,13 @@ final as (
         files.sheet,
         files.size_bytes,
         files.dropped_name_columns,
-        files.warnings
+        files.warnings,
+        files.reject_code,
+        files.school_folder,
+        coalesce(cleaned.cleaned_cells, 0) as cleaned_cells
     from files
     left join versions using (sha256)
+    left join cleaned using (sha256, path)
 )
 
 select * from final

@@ -9,5 +9,6 @@ select
     value,
     rule,
     message,
-    path
+    path,
+    school_login
 from {{ source('raw', 'rejected_rows') }}
