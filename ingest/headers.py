@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ingest.cells import header_key
+from ingest.cells import header_key, squash
 
 HEADER_SEARCH_ROWS = 30
 
@@ -71,7 +71,7 @@ def map_header(cells: list[str], row_index: int) -> HeaderMap:
             k = int(m.group(1) or m.group(2))
             hm.criteria.append(Criterion(idx, k, str(k), cell.strip(), None))
             continue
-        m = CRITERION_UPLOAD.match(key)
+        m = CRITERION_UPLOAD.match(squash(cell).replace("Б)", "б)"))   # the label keeps its case: «1К1»
         if m:
             hm.criteria.append(Criterion(idx, len(hm.criteria) + 1, m.group("label"),
                                          cell.strip(), int(m.group("max"))))

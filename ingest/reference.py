@@ -5,6 +5,7 @@ the EGE→mark conversion. Project defaults ship in ingest/defaults/; the depart
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -104,6 +105,14 @@ def _schools(rows: list[list[str]]) -> list[dict]:
     return out
 
 
+_GROUPED = re.compile(r"^\d{1,3}(?: \d{3})+(?:[.,]\d+)?$")
+
+
+def _ungrouped(text: str) -> str:
+    """«25 031» (digit groups, as Russian tables print counts) -> «25031»; nothing else changes."""
+    return text.replace(" ", "") if _GROUPED.match(text) else text
+
+
 def _typed(rows, spec, required, ints, origin, floats=frozenset()):
     located = locate_columns(rows, spec, required)
     if not located:
@@ -115,9 +124,9 @@ def _typed(rows, spec, required, ints, origin, floats=frozenset()):
         for k in spec:
             raw = cells.squash(rec.get(k, ""))
             if k in ints:
-                item[k] = cells.parse_int(raw)
+                item[k] = cells.parse_int(_ungrouped(raw))
             elif k in floats:
-                item[k] = cells.parse_float(raw)
+                item[k] = cells.parse_float(_ungrouped(raw))
             else:
                 item[k] = raw or None
         if "subject" in item and item["subject"]:
