@@ -6,6 +6,12 @@ could NOT be cleaned unambiguously (the caller turns that into a warning or a se
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+
+# Cell texts repeat endlessly (scores 0–5, «Х», marks, letters): the pure cleaners below are
+# memoised, which makes normalising a 200,000-row sheet several times faster (Python-level
+# work per cell was the cost, not reading).
+_memo = lru_cache(maxsize=8192)
 
 NOT_DONE_MARKERS = {"x", "х", "h", "не пройд.", "не пройд", "н"}  # Latin x, Cyrillic х, Latin H
 ABSENT_VARIANT = "отсутствовал"
@@ -22,6 +28,7 @@ def header_key(text: str) -> str:
     return squash(text).lower().replace("ё", "е")
 
 
+@_memo
 def parse_int(text: str) -> int | None:
     """'5', ' 5 ', '5.0', '5,0' -> 5; anything else -> None."""
     t = squash(text).replace(",", ".")
@@ -44,6 +51,7 @@ def parse_float(text: str) -> float | None:
         return None
 
 
+@_memo
 def criterion(text: str) -> tuple[int | None, bool, bool]:
     """A criterion cell -> (points, not_done, bad). Not-done markers count 0 points and are
     remembered; an empty cell counts as not done; anything else unparsable is bad."""
@@ -56,6 +64,7 @@ def criterion(text: str) -> tuple[int | None, bool, bool]:
     return value, False, False
 
 
+@_memo
 def journal_mark(text: str) -> tuple[int | None, bool]:
     """Journal/annual mark: 2–5 kept; empty is simply missing; junk ('1', 'ж', 'нет
     отметки') becomes no mark and is reported as a warning."""
@@ -68,6 +77,7 @@ def journal_mark(text: str) -> tuple[int | None, bool]:
     return None, True
 
 
+@_memo
 def gender(text: str) -> tuple[str | None, bool]:
     t = squash(text).lower()
     if t in ("м", "ж"):
@@ -77,11 +87,13 @@ def gender(text: str) -> tuple[str | None, bool]:
     return None, t != ""
 
 
+@_memo
 def class_letter(text: str) -> str | None:
     t = squash(text).lower()
     return None if t in ("", "нет") else t
 
 
+@_memo
 def canonical_login(text: str) -> str | None:
     """'sch220206', 'edu220206', 'EDU220206 | МБОУ …' -> 'sch220206': FIS OKO writes the same
     school with both prefixes (INPUTS.md §3, §6). Other non-empty text is kept as given."""
@@ -101,4 +113,9 @@ CLEAN_NOT_DONE = "отметка «не выполнял» (Х, X, H, «не п�
 
 
 def needs_trim(text: str) -> bool:
-    return bool(text) and text != squash(text)
+    """True when squash() would change the text (checked cheaply: this runs on every cell)."""
+    return bool(text) and (text[0] in _BLANKS or text[-1] in _BLANKS or "\u00a0" in text
+                           or "  " in text or "\t" in text or "\n" in text or "\r" in text)
+
+
+_BLANKS = " \u00a0\t\r\n"

@@ -51,6 +51,7 @@ class HeaderMap:
     criteria: list[Criterion] = field(default_factory=list)
     name_columns: list[str] = field(default_factory=list)
     headers: list[str] = field(default_factory=list)
+    used_columns: list[int] = field(default_factory=list)   # every column index read
 
 
 def is_name_column(key: str) -> bool:

@@ -100,10 +100,11 @@ def parse_pupil_file(parsed: ParsedFile, sheets: list[Sheet], meta: FileMeta,
         if c.label == str(c.column_no):
             c.label = ref.task_label.get((key, c.column_no), c.label)
 
+    hm.used_columns = sorted({*hm.fields.values(), *(c.column_index for c in hm.criteria)})
     logins: set[str] = set()
     for r_idx in range(hm.row_index + 1, len(sheet.rows)):
         row = sheet.rows[r_idx]
-        if not any(cells.squash(v) for v in row):
+        if not any(map(str.strip, row)):     # str.strip also strips U+00A0
             continue
         row_number = r_idx + 1
         parsed.rows_read += 1
@@ -118,18 +119,30 @@ def parse_pupil_file(parsed: ParsedFile, sheets: list[Sheet], meta: FileMeta,
     return parsed
 
 
+_SEP = "\x1f"
+
+
+def _stray_spaces(row: list[str], used: list[int]) -> int:
+    """Cells of the row (among those read) that squash() would change. One C-level scan of
+    the joined row rules out the common clean row; only a dirty row is looked at cell by cell."""
+    joined = _SEP.join(row)
+    if not ("\u00a0" in joined or "  " in joined or " " + _SEP in joined or _SEP + " " in joined
+            or joined[:1].isspace() or joined[-1:].isspace() or "\t" in joined or "\n" in joined):
+        return 0
+    return sum(1 for idx in used if idx < len(row) and cells.needs_trim(row[idx]))
+
+
 def _parse_row(parsed: ParsedFile, row: list[str], row_number: int, hm: HeaderMap,
                folder_login: str | None, scale_max: int | None) -> dict:
     f = hm.fields
-    trimmed = sum(1 for idx in (*f.values(), *(c.column_index for c in hm.criteria))
-                  if cells.needs_trim(_cell(row, idx)))
+    trimmed = _stray_spaces(row, hm.used_columns)
     if trimmed:
         parsed.count_clean(cells.CLEAN_SPACES, trimmed)
     login_text = _cell(row, f.get("school_login")) or _cell(row, f.get("school_text"))
-    if cells.squash(login_text).lower().startswith("edu"):
+    if login_text[:3].lower() == "edu" or login_text.strip()[:3].lower() == "edu":
         parsed.count_clean(cells.CLEAN_EDU_LOGIN)
     cased = sum(1 for name in ("gender", "class_letter")
-                if (v := cells.squash(_cell(row, f.get(name)))) and v != v.lower())
+                if (v := _cell(row, f.get(name))) and v != v.lower())
     if cased:
         parsed.count_clean(cells.CLEAN_CASE, cased)
     login = cells.canonical_login(login_text) or folder_login
@@ -149,11 +162,11 @@ def _parse_row(parsed: ParsedFile, row: list[str], row_number: int, hm: HeaderMa
     primary = 0
     worst_excess, excess_col, excess_val = None, None, None
     bad_col = bad_val = None
-    bad_cells = 0
-    for c in hm.criteria:
-        raw = _cell(row, c.column_index)
-        if absent:
-            continue
+    bad_cells = markers = 0
+    append = parsed.criteria.append
+    width = len(row)
+    for c in ([] if absent else hm.criteria):
+        raw = row[c.column_index] if c.column_index < width else ""
         points, not_done, bad = cells.criterion(raw)
         if bad:
             bad_cells += 1
@@ -161,13 +174,15 @@ def _parse_row(parsed: ParsedFile, row: list[str], row_number: int, hm: HeaderMa
                 bad_col, bad_val = c.header, raw
             continue
         primary += points
-        if not_done and cells.squash(raw):
-            parsed.count_clean(cells.CLEAN_NOT_DONE)
+        if not_done and raw and not raw.isspace():
+            markers += 1
         if c.max_points is not None:
             excess = points - c.max_points
             if worst_excess is None or excess > worst_excess:
                 worst_excess, excess_col, excess_val = excess, c.header, raw
-        parsed.criteria.append((row_number, c.column_no, c.label, c.max_points, points, not_done))
+        append((row_number, c.column_no, c.label, c.max_points, points, not_done))
+    if markers:
+        parsed.count_clean(cells.CLEAN_NOT_DONE, markers)
 
     file_total = cells.parse_int(_cell(row, f.get("total")))
     if not absent and not bad_cells and file_total is not None and file_total != primary:
