@@ -24,7 +24,7 @@ from ingest.inbox import InboxFile, scan_inbox
 from ingest.parsed import ParsedFile
 from ingest.pupil_results import parse_pupil_file
 from ingest.readers import UnreadableFile, read_table_file
-from ingest.reference import ReferenceTables, load_reference
+from ingest.reference import ReferenceTables, load_reference, validate_reference
 from ingest.windows import EXAM_PROCEDURES, WINDOW_PROCEDURE, spring_year
 
 Progress = Callable[[str], None]
@@ -46,6 +46,7 @@ class ParsedBatch:
     archived: ArchivedInbox
     reference: ReferenceTables
     files: list[tuple[InboxFile, ParsedFile]] = field(default_factory=list)
+    reference_outcomes: dict = field(default_factory=dict)   # reference suite -> rule outcomes
 
 
 @dataclass
@@ -109,10 +110,11 @@ def parse_file(item: InboxFile, path: Path, ref: ReferenceTables, lookup) -> Par
 
 def parse_inbox(archived: ArchivedInbox, progress: Progress = _quiet) -> ParsedBatch:
     reference = load_reference(archived.references, archived.archived)
+    reference_outcomes = validate_reference(reference)
     lookup = reference.lookup()
     progress(f"справочники: {len(reference.schools)} школ, {len(reference.scales)} шкал, "
              f"{len(reference.tasks)} заданий")
-    batch = ParsedBatch(archived, reference)
+    batch = ParsedBatch(archived, reference, reference_outcomes=reference_outcomes)
     total = len(archived.files)
     originals = _first_copies(archived.files)
     for n, item in enumerate(archived.files, start=1):
@@ -194,7 +196,7 @@ SUITES = {
 
 
 def validate_batch(batch: ParsedBatch, progress: Progress = _quiet) -> ValidatedBatch:
-    outcomes: dict[str, list[RuleOutcome]] = {}
+    outcomes: dict[str, list[RuleOutcome]] = dict(batch.reference_outcomes)
     set_aside: dict[str, list[dict]] = {}
     failed_rows: dict[str, set[int]] = defaultdict(set)   # sha256 -> row numbers set aside
     for kind, build_rules in SUITES.items():

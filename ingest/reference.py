@@ -86,7 +86,7 @@ def _schools(rows: list[list[str]]) -> list[dict]:
         raise ValueError("в реестре школ нет столбцов «логин», «наименование», «муниципалитет»")
     header, cols, _names = located
     out = []
-    for _, rec in records(rows, header, cols):
+    for row_number, rec in records(rows, header, cols):
         login = cells.canonical_login(rec["login"])
         if not login:
             continue
@@ -95,12 +95,13 @@ def _schools(rows: list[list[str]]) -> list[dict]:
         out.append({
             "login": login,
             "name": name,
-            "municipality": cells.squash(muni.split("|", 1)[-1]),
+            "municipality": cells.squash(muni.split("|", 1)[-1]) or None,
             "oge_code": cells.squash(rec.get("oge_code", "")) or None,
             "ege_code": cells.squash(rec.get("ege_code", "")) or None,
             "kind": cells.squash(rec.get("kind", "")) or None,
             "settlement": _settlement(rec.get("settlement", "")),
             "pupils": cells.parse_int(rec.get("pupils", "")),
+            "_row": row_number,
         })
     return out
 
@@ -119,8 +120,8 @@ def _typed(rows, spec, required, ints, origin, floats=frozenset()):
         raise ValueError("нет обязательных столбцов: " + ", ".join(required))
     header, cols, _ = located
     out = []
-    for _, rec in records(rows, header, cols):
-        item = {}
+    for row_number, rec in records(rows, header, cols):
+        item = {"_row": row_number}
         for k in spec:
             raw = cells.squash(rec.get(k, ""))
             if k in ints:
@@ -160,6 +161,9 @@ def _scale_key(r):
     return (r["year"], r["procedure"], r["grade"], r["subject"])
 
 
+_TAGGED = ("schools", "tasks", "ege_to_mark", "regional_figures")
+
+
 def load_reference(files: list[InboxFile], archived: dict[str, Path]) -> ReferenceTables:
     """Read the reference folder. A reference file that cannot be read is reported, and the
     pipeline goes on with what it has (the defaults, or no registry → every school unknown)."""
@@ -170,6 +174,8 @@ def load_reference(files: list[InboxFile], archived: dict[str, Path]) -> Referen
         try:
             sheets = read_table_file(archived[item.sha256])
             rows = sheets[0].rows if sheets else []
+            before = {name: len(getattr(tables, name)) for name in _TAGGED}
+            before_scales = len(dept_scales)
             if stem == "schools" or "контекстн" in stem:
                 tables.schools.extend(_schools(rows))
             elif stem == "scales":
@@ -189,6 +195,11 @@ def load_reference(files: list[InboxFile], archived: dict[str, Path]) -> Referen
                 tables.problems.append({"file": item.rel_path,
                                         "message": "Неизвестный справочник: ожидаются schools, scales, "
                                                    "tasks, ege_to_mark, regional."})
+            for name in _TAGGED:
+                for r in getattr(tables, name)[before[name]:]:
+                    r["_file"] = item.rel_path
+            for r in dept_scales[before_scales:]:
+                r["_file"] = item.rel_path
         except (UnreadableFile, ValueError) as exc:
             reason = exc.message_ru if isinstance(exc, UnreadableFile) else str(exc)
             tables.problems.append({"file": item.rel_path, "message": f"Справочник не прочитан: {reason}"})
@@ -197,3 +208,40 @@ def load_reference(files: list[InboxFile], archived: dict[str, Path]) -> Referen
     # one row per login: a later registry file wins
     tables.schools = list({s["login"]: s for s in tables.schools}.values())
     return tables
+
+
+def validate_reference(tables: ReferenceTables) -> dict[str, list]:
+    """Run the reference suites (expectations/reference.py), one Great Expectations call per
+    table; failing rows leave the table and become problems naming file, row, column and
+    value. Returns suite name -> rule outcomes (for the asset checks)."""
+    import pandas as pd
+
+    from expectations.gx_runner import run_suite
+    from expectations.reference import SUITES
+
+    outcomes: dict[str, list] = {}
+    for name, build in SUITES.items():
+        rows = getattr(tables, name)
+        if not rows:
+            outcomes[f"reference_{name}"] = []
+            continue
+        frame = pd.DataFrame(rows)
+        for col in frame.columns:
+            if col not in ("_row",) and frame[col].dtype == object:
+                frame[col] = frame[col].where(frame[col].notna(), None)
+        results = run_suite(f"reference_{name}", frame, build())
+        outcomes[f"reference_{name}"] = results
+        failed: dict[int, object] = {}
+        for outcome in results:
+            for idx in outcome.failed_index:
+                failed.setdefault(idx, outcome)
+        for idx, outcome in sorted(failed.items()):
+            row, rule = rows[idx], outcome.rule
+            value = row.get(rule.value_column)
+            where = (f"Файл «{row.get('_file', DEFAULTS_DIR.name)}», строка {row.get('_row')}, "
+                     f"столбец «{rule.column_name}», значение «{'' if value is None else value}»")
+            tables.problems.append({"file": row.get("_file"),
+                                    "message": f"{where}: {rule.message.format(value=value)} "
+                                               "Строка справочника не учтена."})
+        setattr(tables, name, [r for i, r in enumerate(rows) if i not in failed])
+    return outcomes

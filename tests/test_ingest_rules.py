@@ -178,3 +178,56 @@ def test_every_suite_rule_has_a_russian_title_for_the_load_report():
         titles = {r["rule"] for r in csv.DictReader(fh)}
     codes = {r.code for r in pupil_result_rules(set()) + exam_result_rules()}
     assert codes <= titles
+
+
+def test_reference_suites_leave_bad_rows_out_and_say_why(tmp_path):
+    from ingest.inbox import scan_inbox
+    from ingest.reference import load_reference, validate_reference
+    from msoko.demo import layouts as L
+
+    ref = tmp_path / "reference"
+    L.write_school_registry_csv(ref / "schools.csv", [
+        {"login": "sch1", "name": "А", "municipality": "М1", "oge_code": "77"},   # row 2
+        {"login": "школа 2", "name": "Б", "municipality": "М1"},                  # row 3: not a login
+        {"login": "sch3", "name": "В", "municipality": ""},                       # row 4: no municipality
+        {"login": "sch4", "name": "Г", "municipality": "М2", "oge_code": "77"},   # row 5: sch1's code
+        {"login": "edu5", "name": "Д", "municipality": "М2", "oge_code": "78"},   # row 6: fine
+    ])
+    L.write_scales_csv(ref / "scales.csv", [
+        {"year": 2030, "procedure": "vpr", "grade": 4, "subject": "математика", "max_score": 20,
+         "min_3": 6, "min_4": 10, "min_5": 15},
+        {"year": 2030, "procedure": "vpr", "grade": 5, "subject": "математика", "max_score": 20,
+         "min_3": 8, "min_4": 7, "min_5": 15}])                                   # row 3: «4» below «3»
+    L.write_tasks_csv(ref / "tasks.csv", [
+        {"year": 2030, "procedure": "vpr", "grade": 4, "subject": "математика", "column_no": 1,
+         "task_label": "1", "max_points": 2, "level": "сложный"}])                # row 2: unknown level
+    _, refs = scan_inbox(tmp_path)
+    tables = load_reference(refs, {r.sha256: r.path for r in refs})
+    outcomes = validate_reference(tables)
+    # both rows with OGE code 77 fail: the code cannot say which school a protocol row is
+    assert [s["login"] for s in tables.schools] == ["sch5"]
+    assert {(s["year"], s["grade"]) for s in tables.scales if s["year"] == 2030} == {(2030, 4)}
+    assert tables.tasks == []
+    problems = [p["message"] for p in tables.problems]
+    assert "Файл «reference/schools.csv», строка 3, столбец «логин», значение «школа 2»: " \
+           "Логин «школа 2» не похож на логин ФИС ОКО (sch или edu и цифры). Строка справочника не учтена." in problems
+    assert any("строка 4, столбец «муниципалитет»" in m for m in problems)
+    assert sum("Код ОГЭ 77 указан у нескольких школ" in m for m in problems) == 2
+    assert any("reference/scales.csv», строка 3, столбец «min_4», значение «7»" in m for m in problems)
+    assert any("«сложный»" in m for m in problems)
+    assert set(outcomes) == {"reference_schools", "reference_scales", "reference_tasks",
+                             "reference_regional_figures"}
+
+
+def test_suite_results_become_asset_checks_with_failing_values(batch):
+    from orchestration.ingest_assets import _check_result
+
+    validated = batch[2]
+    check = _check_result("pupil_results", validated.outcomes["pupil_results"],
+                          validated.set_aside["pupil_results"])
+    assert check.passed is False and check.metadata["rows_set_aside"].value == 7
+    assert check.metadata["by_rule"].value == {"criterion_above_max": 2, "score_above_scale_max": 1,
+                                               "duplicate_pupil_code": 2, "bad_criterion_value": 1,
+                                               "unknown_school": 1}
+    samples = check.metadata["failing_values_sample"].value
+    assert f"{MATHS1}:12 «балл за 1»=пять (bad_criterion_value)" in samples
