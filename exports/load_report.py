@@ -163,7 +163,11 @@ def _table(ws, r: int, fmt, title: str, header: list[str], rows: list[list], emp
 def write_load_report_sheet(workbook: xlsxwriter.Workbook, report: SchoolLoadReport,
                             sheet_name: str | None = None):
     """Add one school's load report as a sheet of `workbook`; returns the worksheet."""
-    fmt = _formats(workbook)
+    # one set of formats per workbook, however many schools' sheets it holds
+    fmt = getattr(workbook, "_msoko_load_report_formats", None)
+    if fmt is None:
+        fmt = _formats(workbook)
+        workbook._msoko_load_report_formats = fmt
     ws = workbook.add_worksheet(sheet_name or default_sheet_name(report))
     ws.set_column(0, 0, 48)
     ws.set_column(1, 6, 14)

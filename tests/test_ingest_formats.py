@@ -209,9 +209,14 @@ def _reference(tmp_path):
     return load_reference(refs, {r.sha256: r.path for r in refs})
 
 
+def public(rows: list[dict]) -> list[dict]:
+    """Without the lineage keys (_file, _row) kept for reporting reference problems."""
+    return [{k: v for k, v in r.items() if not k.startswith("_")} for r in rows]
+
+
 def test_simple_registry_csv(tmp_path):
     L.write_school_registry_csv(tmp_path / "reference" / "schools.csv", SCHOOLS)
-    assert _reference(tmp_path).schools == EXPECTED_SCHOOLS
+    assert public(_reference(tmp_path).schools) == EXPECTED_SCHOOLS
 
 
 def test_fis_oko_context_export_registry(tmp_path):
@@ -219,7 +224,7 @@ def test_fis_oko_context_export_registry(tmp_path):
     # «7. Код ОГЭ», «14. Где расположена…» answered «В сельской местности»
     L.write_context_registry_xlsx(tmp_path / "reference" / "Сбор контекстных данных об ОО.xlsx", SCHOOLS)
     tables = _reference(tmp_path)
-    assert tables.schools == EXPECTED_SCHOOLS and tables.problems == []
+    assert public(tables.schools) == EXPECTED_SCHOOLS and tables.problems == []
 
 
 def test_unreadable_registry_is_reported_not_fatal(tmp_path):
@@ -248,7 +253,7 @@ def test_scales_tasks_and_regional_figures(tmp_path):
     assert [(t["column_no"], t["task_label"], t["max_points"], t["level"]) for t in tables.tasks] == [
         (3, "3.1", 2, "повышенный")]
     assert tables.lookup().task_max[(next(iter(tables.lookup().task_max))[0], 3)] == 2
-    [figures] = tables.regional_figures
+    [figures] = public(tables.regional_figures)
     assert figures == {"year": 2024, "procedure": "vpr", "grade": 4, "subject": MATHS,
                        "participants": 25031, "mean_score": 11.42, "sd_score": 3.9, "pct_2": 8.1,
                        "pct_3": 35.2, "pct_4": 40.0, "pct_5": 16.7, "origin": "department"}

@@ -42,7 +42,7 @@ def hostile_inbox(inbox):
         zf.writestr("[Content_Types].xml", "<Types/>")
         zf.writestr("xl/workbook.xml", "<workbook/>")
         with zf.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as member:
-            for _ in range(400):                                                  # 400 MB of zeros
+            for _ in range(16):    # 16 MB of zeros in ≈16 KB: refused by the ratio guard unread
                 member.write(bytes(1 << 20))
     odd = "=cmd|' \\C calc'!A0\nПроведение работы по физике, 7 класс. ВПР 2024.xlsx"
     (folder / odd).write_text("не таблица")
