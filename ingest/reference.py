@@ -1,6 +1,14 @@
 """Reference tables the department keeps in <inbox>/reference/ (INPUTS.md §6–§7): the school
 registry (simple layout or the FIS OKO context export), grade scales, task specifications,
-the EGE→mark conversion. Project defaults ship in ingest/defaults/; the department's files win.
+the EGE→mark conversion, regional figures. Project defaults ship in ingest/defaults/; the
+department's files win.
+
+regional.csv (INPUTS.md §7), `,` or `;`, UTF-8 or cp1251, English or Russian headers:
+  year (год), procedure (процедура), grade (класс), subject (предмет),
+  participants (участников), mean_score (средний балл), sd_score (стандартное отклонение),
+  pct_2 … pct_5 (доля 2 … доля 5, % of participants). «25 031» and «11,4» are read as numbers.
+Every reference table then passes its Great Expectations suite (expectations/reference.py):
+a failing row is left out and reported in raw.reference_problems.
 """
 from __future__ import annotations
 
