@@ -94,3 +94,12 @@ def test_file_outside_year_and_window_is_rejected_with_where_to_put_it(tmp_path)
     L.write_vpr_export(tmp_path / "misc" / "x.xlsx", [L.PupilRow("sch1", "1", "1", [1])], n_criteria=1)
     parsed = _parse_one(tmp_path, "misc/x.xlsx")
     assert parsed.reject_code == "bad_location" and "2024-2025/vpr-spring/" in parsed.message
+
+
+def test_impossible_grade_in_the_manifest_rejects_the_file(tmp_path):
+    folder = tmp_path / "2023-2024" / "dkr-autumn" / "sch100001"
+    L.write_vpr_export(folder / "дкр.xlsx", [L.PupilRow("sch100001", "1", "1", [1])], n_criteria=1)
+    L.write_manifest_csv(folder / "manifest.csv", [
+        {"file": "дкр.xlsx", "procedure": "dkr", "subject": "математика", "grade": 12, "year": 2024}])
+    parsed = _parse_one(tmp_path, "2023-2024/dkr-autumn/sch100001/дкр.xlsx")
+    assert parsed.reject_code == "impossible_grade" and "Класс 12 невозможен" in parsed.message
