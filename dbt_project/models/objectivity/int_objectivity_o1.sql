@@ -70,10 +70,10 @@ select
     }) as details,
     case status
         when 'insufficient_data' then
-            'Недостаточно данных: ' || n || ' участников (нужно не менее {{ o["min_participants"] }}).'
+            'Недостаточно данных: участников ' || n || ', нужно не менее {{ o["min_participants"] }}.'
         when 'flagged' then
-            'Средний первичный балл школы ' || round(mean_score, 2) || ' (' || n
-            || ' участников); нижняя граница 95% интервала ' || round(ci_lower, 2)
+            'Средний первичный балл школы ' || round(mean_score, 2) || ' (участников: ' || n
+            || '); нижняя граница 95% интервала ' || round(ci_lower, 2)
             || ' выше верхней границы интервала региона ' || round(region_ci_upper, 2)
             || ' (средний по региону ' || round(region_mean, 2) || ').'
         else

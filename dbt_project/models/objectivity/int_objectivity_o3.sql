@@ -98,9 +98,12 @@ select
     }) as details,
     case
         when status = 'insufficient_data' then
-            'Недостаточно данных: ' || least(n_earlier, n_later) || ' участников в одном из лет'
-            || ' (нужно не менее {{ o["min_participants"] }}) или мало школ для квартилей ('
-            || coalesce(schools, 0) || ').'
+            case when least(n_earlier, n_later) < {{ o['min_participants'] }} then
+                'Недостаточно данных: участников ' || n_earlier || ' (' || earlier_grade || ' кл., '
+                || earlier_year || ') и ' || n_later || ' (' || grade || ' кл.), нужно не менее '
+                || '{{ o["min_participants"] }} в каждом году.'
+            else 'Недостаточно данных: школ для сравнения ' || coalesce(schools, 0)
+                || ', нужно не менее {{ o["min_schools_quartiles"] }}.' end
         when direction = 'fall' then
             'Резкое падение: доля от максимума ' || round(s_earlier, 3) || ' в ' || earlier_grade
             || ' кл. (' || earlier_year || ') и ' || round(s_later, 3) || ' в ' || grade || ' кл.; K = '

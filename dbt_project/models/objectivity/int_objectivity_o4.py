@@ -53,15 +53,16 @@ def _school_row(key, scores, kind, fit, region, min_n, max_p):
         statistic = worst["p_value"]
         status = "flagged" if statistic < max_p else "ok"
     if status == "insufficient_data":
-        reason = (f"участников {n}" if n < min_n else
-                  "региональная гистограмма слишком мала" if fit is None else
-                  "ни у одной границы нет 10 участников в окне b−2…b")
-        text = f"Недостаточно данных: {reason} (нужно не менее {min_n})."
+        text = ("Недостаточно данных: " + (
+            f"участников {n}, нужно не менее {min_n}." if n < min_n else
+            f"в регионе участников {region['participants']}, для сглаженного распределения нужно "
+            f"не менее {region['min_shape']}." if fit is None else
+            f"ни у одной границы отметки нет {min_n} участников с баллами b−2…b."))
     else:
-        text = (f"Граница отметки «{worst['mark']}» ({worst['boundary']} б.): из "
-                f"{worst['pupils_in_window']} участников с баллами {worst['boundary'] - 2}–"
-                f"{worst['boundary']} ровно {worst['boundary']} набрали {worst['pupils_at_boundary']}, "
-                f"ожидалось {worst['expected_at_boundary']:.1f} по сглаженному распределению региона; "
+        b = worst["boundary"]
+        text = (f"Граница отметки «{worst['mark']}» ({b} б.): из {worst['pupils_in_window']} "
+                f"участников с баллами {b - 2}–{b} ровно {b} б. у {worst['pupils_at_boundary']}, "
+                f"по сглаженному распределению региона ожидалось {worst['expected_at_boundary']:.1f}; "
                 f"p = {worst['p_value']:.2g} ({'меньше' if status == 'flagged' else 'не меньше'} {max_p}).")
     return {
         "academic_year": academic_year, "window": window, "municipality": municipality,
@@ -80,6 +81,7 @@ def _school_row(key, scores, kind, fit, region, min_n, max_p):
 def model(dbt, session):
     dbt.config(materialized="table", schema="intermediate")
     min_n = int(dbt.config.get("min_participants"))
+    min_shape = int(dbt.config.get("min_participants_shape"))
     max_p = float(dbt.config.get("o4_max_p"))
 
     cf = dbt.ref("int_objectivity_counterfactual").df()
@@ -102,7 +104,7 @@ def model(dbt, session):
             "observed": dict(zip(g["primary_score"].astype(int), g["pupils"].astype(int))),
             "expected": dict(zip(g["primary_score"].astype(int),
                                  g["counterfactual"].astype(float).fillna(np.nan))),
-            "participants": int(first["region_participants"]),
+            "participants": int(first["region_participants"]), "min_shape": min_shape,
         }
 
     rows = []

@@ -100,7 +100,9 @@ select
     }) as details,
     case status
         when 'insufficient_data' then
-            'Недостаточно данных: ' || n || ' участников (нужно не менее {{ o["min_participants"] }}).'
+            case when n < {{ o['min_participants'] }} then
+                'Недостаточно данных: участников ' || n || ', нужно не менее {{ o["min_participants"] }}.'
+            else 'Недостаточно данных: в спецификации нет заданий обоих уровней.' end
         when 'flagged' then
             'Задания повышенного уровня решены на ' || round(advanced_pct, 1) || '% (регион '
             || round(region_advanced_pct, 1) || '%), базового — на ' || round(basic_pct, 1)

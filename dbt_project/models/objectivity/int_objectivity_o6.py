@@ -78,8 +78,11 @@ def model(dbt, session):
                 status = "ok"
             outside = lower is not None and (delta < lower or delta > upper)
             if status == "insufficient_data":
-                text = (f"Недостаточно данных: {n} участников в одном из лет (нужно не менее {min_n}) "
-                        f"или меньше {min_schools} школ для квартилей ({len(eligible)}).")
+                text = "Недостаточно данных: " + (
+                    f"участников {len(p['earlier'])} ({_prev_year(year)}) и {len(p['later'])}, "
+                    f"нужно не менее {min_n} в каждом году." if n < min_n else
+                    f"школ для сравнения {len(eligible)}, нужно не менее {min_schools}."
+                    if lower is None else "у всех участников одинаковая доля, t-критерий не определён.")
             else:
                 text = (f"Средняя доля от максимума изменилась с {p['earlier'].mean():.3f} до "
                         f"{p['later'].mean():.3f} (Δ = {delta:+.3f}); допустимо "
