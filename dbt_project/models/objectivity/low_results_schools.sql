@@ -25,7 +25,7 @@ low as (
         {{ 'case' if loop.first }} when procedure = '{{ code }}' then '{{ name }}'
         {%- endfor %} else procedure end
         || ' ' || grade || ' кл., ' || subject || ': ' || below_min || ' из ' || participants
-        || ' (' || round(100 * share) || '%)' as label
+        || ' (' || round(100 * share)::integer || '%)' as label
     from papers
     where share >= {{ o['shnor_min_share'] }}
 ),
