@@ -368,3 +368,50 @@ def test_histograms_for_the_workbook(home):
     region = query(home, """select sum(pupils) from marts.objectivity_histograms
                             where level = 'region' and subject = 'окружающий мир'""")
     assert region == [(66,)]
+
+
+def test_mark_comparison_for_the_workbook(home):
+    # A in P1 (flagged): journal «5» (one written «5\u00a0») for the five 18s — paper mark 5
+    # (18 ≥ 15), confirmed; journal «3» for the five 20s — paper mark 5, raised.
+    rows = query(home, """select school_mark, result_mark, pupils, share, comparison
+                          from marts.objectivity_mark_comparison
+                          where level = 'school' and school_login = ? and academic_year = ?
+                            and grade = 4 and subject = 'математика' order by all""", [A, Y21])
+    assert rows == [(3, 5, 5, 0.5, "raised"), (5, 5, 5, 0.5, "confirmed")]
+
+
+def test_regional_figures_stand_for_the_region_of_a_single_municipality(home, tmp_path):
+    # INPUTS.md §7: an inbox holding one municipality compares its schools with the
+    # department's regional figures. On a copy of this warehouse: every school moved to М1
+    # and raw.ref_regional_figures giving maths-4 2021 n 25000, x̄ 11.0, s 4.0 → region upper
+    # bound 11 + 1.96·4/√25000 = 11.0496. E (lower 11.1733) and F (11.3467) now lie above it.
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    import duckdb
+
+    from msoko.config import DBT_PROJECT_DIR
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copy(home / "warehouse.duckdb", warehouse)
+    con = duckdb.connect(str(warehouse))
+    con.execute("update raw.ref_schools set municipality = 'М1'")
+    con.execute("""create table raw.ref_regional_figures as
+                   select 2021 as year, 'vpr' as procedure, 4 as grade, 'математика' as subject,
+                          25000 as participants, 11.0 as mean_score, 4.0 as sd_score""")
+    con.close()
+    dbt = os.path.join(os.path.dirname(sys.executable), "dbt")
+    subprocess.run([dbt, "run", "--quiet", "--project-dir", str(DBT_PROJECT_DIR),
+                    "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(tmp_path / "target"),
+                    "--select", "int_pupil_papers", "int_objectivity_papers",
+                    "int_objectivity_region_papers", "int_objectivity_o1"],
+                   check=True, env={**os.environ, "MSOKO_WAREHOUSE": str(warehouse)})
+    con = duckdb.connect(str(warehouse), read_only=True)
+    rows = con.execute("""select school_login, status, threshold, details->>'region_source'
+                          from intermediate.int_objectivity_o1
+                          where academic_year = ? and school_login in (?, ?)
+                          order by school_login""", [Y21, E, F]).fetchall()
+    con.close()
+    assert rows == [(E, "flagged", pytest.approx(11.0496, abs=1e-4), "regional_figures"),
+                    (F, "flagged", pytest.approx(11.0496, abs=1e-4), "regional_figures")]
