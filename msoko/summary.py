@@ -7,6 +7,7 @@ from pathlib import Path
 import duckdb
 
 from msoko.config import Paths
+from msoko.plant_check import plant_report
 
 
 def run_summary(paths: Paths) -> str:
@@ -40,6 +41,7 @@ def run_summary(paths: Paths) -> str:
     if missing:
         lines.append("  нет шкал перевода:")
         lines += [f"    - {m}" for (m,) in missing]
+    lines += plant_report(paths)
     workbooks = sorted(paths.exports.glob("msoko_*.xlsx"))
     lines += [
         "  результаты:",

@@ -30,7 +30,7 @@ msoko_dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PRO
 
 def _project_sources() -> list[Path]:
     return [p for p in DBT_PROJECT_DIR.rglob("*")
-            if p.is_file() and p.suffix in {".sql", ".yml", ".csv"}
+            if p.is_file() and p.suffix in {".sql", ".yml", ".csv", ".py"}
             and "target" not in p.parts and "logs" not in p.parts]
 
 

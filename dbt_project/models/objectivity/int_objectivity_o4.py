@@ -1,0 +1,123 @@
+"""Grain: one row per school × paper of the O4 scope (every VPR paper; OGE Russian and
+mathematics).
+
+O4 bunching at mark boundaries (project's own check; Dee, Dobbie, Jacob & Rockoff 2019 and
+the FIOKO advice that peaks at the boundaries mark possible non-objectivity). For every
+boundary b (lowest score of marks 3, 4, 5): among the school's pupils scoring b−2, b−1 or b,
+the share at b is tested against the regional counterfactual share
+fit(b) / (fit(b−2) + fit(b−1) + fit(b)) with a one-sided exact binomial test
+(scipy.stats.binomtest, alternative='greater'). Comparing within the window keeps a strong
+school from being flagged for being strong. Flagged when some boundary has at least 10
+pupils in its window and p < 0.001. statistic = the smallest p over the boundaries that have
+enough pupils; details list every boundary with the counts, the expected count, the excess
+and p, and the region's own observed / expected / excess at that boundary.
+insufficient_data: fewer than 10 participants, a regional histogram too small to fit
+(fewer than 50 pupils), or no boundary window with 10 pupils.
+"""
+import json
+
+import numpy as np
+import pandas as pd
+from scipy.stats import binomtest
+
+
+def _school_row(key, scores, kind, fit, region, min_n, max_p):
+    academic_year, window, procedure, grade, subject, municipality, login = key
+    n = len(scores)
+    boundaries = []
+    if fit is not None:
+        for b in region["boundaries"]:
+            if b < 2:
+                continue
+            in_window = int(((scores >= b - 2) & (scores <= b)).sum())
+            at_b = int((scores == b).sum())
+            f = np.clip(fit[b - 2: b + 1], 1e-9, None)
+            share = float(f[2] / f.sum())
+            p = float(binomtest(at_b, in_window, share, alternative="greater").pvalue) if in_window else None
+            expected = in_window * share
+            boundaries.append({
+                "boundary": b, "mark": region["marks"][b],
+                "window": [b - 2, b], "pupils_in_window": in_window, "pupils_at_boundary": at_b,
+                "expected_share": round(share, 4), "expected_at_boundary": round(expected, 2),
+                "excess": round(at_b - expected, 2), "p_value": p,
+                "testable": in_window >= min_n,
+                "region_observed": region["observed"][b],
+                "region_expected": round(region["expected"][b], 2),
+                "region_excess": round(region["observed"][b] - region["expected"][b], 2),
+            })
+    testable = [b for b in boundaries if b["testable"] and b["p_value"] is not None]
+    if n < min_n or fit is None or not testable:
+        status, statistic, worst = "insufficient_data", None, None
+    else:
+        worst = min(testable, key=lambda b: b["p_value"])
+        statistic = worst["p_value"]
+        status = "flagged" if statistic < max_p else "ok"
+    if status == "insufficient_data":
+        text = ("Недостаточно данных: " + (
+            f"участников {n}, нужно не менее {min_n}." if n < min_n else
+            f"в регионе участников {region['participants']}, для сглаженного распределения нужно "
+            f"не менее {region['min_shape']}." if fit is None else
+            f"ни у одной границы отметки нет {min_n} участников с баллами b−2…b."))
+    else:
+        b = worst["boundary"]
+        text = (f"Граница отметки «{worst['mark']}» ({b} б.): из {worst['pupils_in_window']} "
+                f"участников с баллами {b - 2}–{b} ровно {b} б. у {worst['pupils_at_boundary']}, "
+                f"по сглаженному распределению региона ожидалось {worst['expected_at_boundary']:.1f}; "
+                f"p = {worst['p_value']:.2g} ({'меньше' if status == 'flagged' else 'не меньше'} {max_p}).")
+    return {
+        "academic_year": academic_year, "window": window, "municipality": municipality,
+        "school_login": login, "procedure": procedure, "grade": int(grade), "subject": subject,
+        "check_code": "O4", "statistic": statistic, "threshold": max_p, "n_participants": n,
+        "flagged": status == "flagged", "status": status,
+        "details": json.dumps({
+            "school_kind": kind, "worst_boundary": worst["boundary"] if worst else None,
+            "boundaries": boundaries, "region_participants": region["participants"],
+            "min_participants": min_n, "test": "scipy.stats.binomtest, alternative='greater'",
+        }, ensure_ascii=False),
+        "explanation": text,
+    }
+
+
+def model(dbt, session):
+    dbt.config(materialized="table", schema="intermediate")
+    min_n = int(dbt.config.get("min_participants"))
+    min_shape = int(dbt.config.get("min_participants_shape"))
+    max_p = float(dbt.config.get("o4_max_p"))
+
+    cf = dbt.ref("int_objectivity_counterfactual").df()
+    pupils = dbt.ref("int_objectivity_papers")
+    scores = pupils.query("pupils", """
+        select academic_year, "window", procedure, grade, subject, municipality, school_login,
+               school_kind, primary_score
+        from pupils where primary_score is not null
+    """).df()
+
+    regions = {}
+    for key, g in cf.groupby(["academic_year", "procedure", "grade", "subject"], sort=False):
+        g = g.sort_values("primary_score")
+        ok = (g["status"] == "ok").all()
+        first = g.iloc[0]
+        marks = {int(first[c]): m for c, m in (("min_3", 3), ("min_4", 4), ("min_5", 5)) if pd.notna(first[c])}
+        regions[key] = {
+            "fit": g["counterfactual"].to_numpy(dtype=float) if ok else None,
+            "boundaries": sorted(marks), "marks": marks,
+            "observed": dict(zip(g["primary_score"].astype(int), g["pupils"].astype(int))),
+            "expected": dict(zip(g["primary_score"].astype(int),
+                                 g["counterfactual"].astype(float).fillna(np.nan))),
+            "participants": int(first["region_participants"]), "min_shape": min_shape,
+        }
+
+    rows = []
+    keys = ["academic_year", "window", "procedure", "grade", "subject", "municipality", "school_login"]
+    for key, g in scores.groupby(keys, sort=True):
+        region = regions.get((key[0], key[2], key[3], key[4]))
+        if region is None:  # not an O4 paper (EGE, OGE electives, a paper without a scale)
+            continue
+        rows.append(_school_row(key, g["primary_score"].to_numpy(dtype=int),
+                                g["school_kind"].iloc[0], region["fit"], region, min_n, max_p))
+    columns = ["academic_year", "window", "municipality", "school_login", "procedure", "grade",
+               "subject", "check_code", "statistic", "threshold", "n_participants", "flagged",
+               "status", "details", "explanation"]
+    return pd.DataFrame(rows, columns=columns).astype({
+        "grade": "int64", "statistic": "float64", "threshold": "float64",
+        "n_participants": "int64", "flagged": "bool"})

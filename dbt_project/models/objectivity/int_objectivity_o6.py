@@ -1,0 +1,118 @@
+"""Grain: one row per school × paper (procedure × grade × subject) present in two
+consecutive academic years, reported under the later year. Never for EGE.
+
+O6 year-over-year jump (project's own): Δ = the change of the school's mean share of the
+maximum score from one year to the next. Flagged when Δ lies outside
+[Q25 − 3·IQR, Q75 + 3·IQR] of all schools' Δ for that paper (quartiles with linear
+interpolation, over schools with at least 10 participants in both years) and Welch's t-test
+of the two years' pupil shares (scipy.stats.ttest_ind, equal_var=False) gives p < 0.01, so
+a small school is not flagged by noise alone. statistic = Δ, threshold = the bound on Δ's
+side of the median; details carry both bounds, the quartiles and the t-test.
+"""
+import json
+
+import numpy as np
+import pandas as pd
+from scipy.stats import ttest_ind
+
+
+def _prev_year(academic_year: str) -> str:
+    start = int(academic_year[:4])
+    return f"{start - 1}-{start}"
+
+
+def model(dbt, session):
+    dbt.config(materialized="table", schema="intermediate")
+    min_n = int(dbt.config.get("min_participants"))
+    min_schools = int(dbt.config.get("min_schools_quartiles"))
+    k = float(dbt.config.get("iqr_factor"))
+    max_p = float(dbt.config.get("o6_max_p"))
+
+    pupils = dbt.ref("int_objectivity_papers")
+    df = pupils.query("pupils", """
+        select academic_year, "window", procedure, grade, subject, municipality, school_login,
+               school_kind, share_of_max
+        from pupils where procedure <> 'ege' and share_of_max is not null
+    """).df()
+
+    shares = {key: g["share_of_max"].to_numpy(dtype=float)
+              for key, g in df.groupby(["academic_year", "procedure", "grade", "subject", "school_login"])}
+    meta = df.groupby(["academic_year", "procedure", "grade", "subject", "school_login"]).agg(
+        window=("window", "first"), municipality=("municipality", "first"),
+        school_kind=("school_kind", "first")).to_dict("index")
+
+    pairs = []
+    for (year, procedure, grade, subject, login), later in shares.items():
+        earlier = shares.get((_prev_year(year), procedure, grade, subject, login))
+        if earlier is None:
+            continue
+        pairs.append({"key": (year, procedure, grade, subject), "login": login,
+                      "earlier": earlier, "later": later,
+                      "delta": float(later.mean() - earlier.mean())})
+
+    rows = []
+    by_paper = {}
+    for p in pairs:
+        by_paper.setdefault(p["key"], []).append(p)
+    for (year, procedure, grade, subject), group in sorted(by_paper.items()):
+        eligible = [p["delta"] for p in group if min(len(p["earlier"]), len(p["later"])) >= min_n]
+        if len(eligible) >= min_schools:
+            q25, median, q75 = (float(v) for v in np.percentile(eligible, [25, 50, 75]))  # linear
+            iqr = q75 - q25
+            lower, upper = q25 - k * iqr, q75 + k * iqr
+        else:
+            q25 = median = q75 = iqr = lower = upper = None
+        for p in sorted(group, key=lambda p: p["login"]):
+            m = meta[(year, procedure, grade, subject, p["login"])]
+            n = min(len(p["earlier"]), len(p["later"]))
+            welch = None
+            if n >= 2:
+                t = ttest_ind(p["later"], p["earlier"], equal_var=False)
+                welch = {"t": float(t.statistic), "p_value": float(t.pvalue), "df": float(t.df)}
+            delta = p["delta"]
+            if n < min_n or lower is None or welch is None or not np.isfinite(welch["p_value"]):
+                status = "insufficient_data"
+            elif (delta < lower or delta > upper) and welch["p_value"] < max_p:
+                status = "flagged"
+            else:
+                status = "ok"
+            outside = lower is not None and (delta < lower or delta > upper)
+            if status == "insufficient_data":
+                text = "Недостаточно данных: " + (
+                    f"участников {len(p['earlier'])} ({_prev_year(year)}) и {len(p['later'])}, "
+                    f"нужно не менее {min_n} в каждом году." if n < min_n else
+                    f"школ для сравнения {len(eligible)}, нужно не менее {min_schools}."
+                    if lower is None else "у всех участников одинаковая доля, t-критерий не определён.")
+            else:
+                text = (f"Средняя доля от максимума изменилась с {p['earlier'].mean():.3f} до "
+                        f"{p['later'].mean():.3f} (Δ = {delta:+.3f}); допустимо "
+                        f"[{lower:.3f}; {upper:.3f}], t-критерий Уэлча p = {welch['p_value']:.2g}"
+                        + (" — резкое изменение." if status == "flagged" else
+                           " — за пределами, но не значимо." if outside else "."))
+            rows.append({
+                "academic_year": year, "window": m["window"], "municipality": m["municipality"],
+                "school_login": p["login"], "procedure": procedure, "grade": int(grade),
+                "subject": subject, "check_code": "O6",
+                "statistic": round(delta, 6) if status != "insufficient_data" else None,
+                "threshold": (round(upper if delta >= median else lower, 6)
+                              if status != "insufficient_data" else None),
+                "n_participants": n, "flagged": status == "flagged", "status": status,
+                "details": json.dumps({
+                    "school_kind": m["school_kind"], "earlier_year": _prev_year(year),
+                    "participants_earlier": len(p["earlier"]), "participants_later": len(p["later"]),
+                    "mean_share_earlier": round(float(p["earlier"].mean()), 4),
+                    "mean_share_later": round(float(p["later"].mean()), 4),
+                    "delta": round(delta, 4), "schools_compared": len(eligible),
+                    "q25": q25, "median": median, "q75": q75, "iqr": iqr,
+                    "lower_bound": lower, "upper_bound": upper, "iqr_factor": k,
+                    "outside_bounds": outside, "welch": welch, "max_p": max_p,
+                    "min_participants": min_n,
+                }, ensure_ascii=False),
+                "explanation": text,
+            })
+    columns = ["academic_year", "window", "municipality", "school_login", "procedure", "grade",
+               "subject", "check_code", "statistic", "threshold", "n_participants", "flagged",
+               "status", "details", "explanation"]
+    return pd.DataFrame(rows, columns=columns).astype({
+        "grade": "int64", "statistic": "float64", "threshold": "float64",
+        "n_participants": "int64", "flagged": "bool"})
