@@ -25,6 +25,7 @@ def formats(wb) -> dict:
         "note": wb.add_format({"italic": True, "font_color": "#595959", "text_wrap": True,
                                "valign": "top"}),
         "aside": wb.add_format({"italic": True, "font_color": "#595959"}),
+        "muted_line": wb.add_format({"italic": True, "font_color": "#7F7F7F"}),
         "header": wb.add_format({"bold": True, "text_wrap": True, "valign": "top",
                                  "bg_color": "#DDEBF7", **border}),
         "key": wb.add_format({"bold": True, "valign": "top", "bg_color": "#F2F2F2", **border}),

@@ -73,7 +73,7 @@ def mark_distribution_sheet(wb, fmt, con, year, names, municipality_schools):
                 row += 1
             for label, _ in hidden:
                 ws.write_string(row, 0, label, fmt["text"])
-                ws.write_string(row, 1, SUPPRESSED_TEXT, fmt["muted"])
+                ws.write_string(row, 1, SUPPRESSED_TEXT, fmt["muted_line"])
                 row += 1
             chart = wb.add_chart({"type": "bar", "subtype": "percent_stacked"})
             first, last = head + 1, head + len(drawn)
@@ -93,7 +93,7 @@ def mark_distribution_sheet(wb, fmt, con, year, names, municipality_schools):
             chart.set_size({"width": 620, "height": height})
             ws.insert_chart(head, 7, chart)
             r = max(row, head + height // ROW_PX + 1) + 2
-    ws.freeze_panes(1, 0)
+    _print_setup(ws)
 
 
 def _histograms(con, year, by: str):
@@ -180,4 +180,12 @@ def score_histogram_sheet(wb, fmt, con, year, municipalities, tables):
             chart.set_size({"width": 640, "height": 300})
             ws.insert_chart(head, 7, chart)
             r = max(row, head + 300 // ROW_PX + 1) + 2
+    _print_setup(ws)
+
+
+def _print_setup(ws):
+    """Landscape, one page wide: a table and its chart print side by side."""
     ws.freeze_panes(1, 0)
+    ws.set_landscape()
+    ws.set_paper(9)
+    ws.fit_to_pages(1, 0)

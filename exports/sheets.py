@@ -155,7 +155,7 @@ def load_report_sheet(wb, fmt, con, year, names, tables):
         return missing_note("audit.load_report", sheet)
     cols = columns(con, "audit.load_report")
     where = "where academic_year = ?" if "academic_year" in cols else ""
-    order = ", ".join(c for c in ("window", "municipality", "school_login") if c in cols) or "1"
+    order = ", ".join(f'"{c}"' for c in ("window", "municipality", "school_login") if c in cols) or "1"
     rows = con.execute(f"select * from audit.load_report {where} order by {order}",
                        [year] if where else []).fetchall()
     ws = wb.add_worksheet(sheet)
