@@ -44,7 +44,8 @@ def mark_distribution_sheet(wb, fmt, con, year, names, municipality_schools):
     schools = _mark_counts(con, year, "school_login")
     pct_fmt, int_fmt = fmt["pct"], fmt["int"]
     ws.set_column(0, 0, 34)
-    ws.set_column(1, 5, 9)
+    ws.set_column(1, 4, 9)
+    ws.set_column(5, 5, 12)
     for p, g, s, *_ in _papers(con, year):
         for muni, logins in municipality_schools.items():
             if (p, g, s, muni) not in munis:

@@ -301,3 +301,19 @@ def test_contract_tables(exports_run):
                           where indicator_code = '1.3.1' and level = 'municipality'
                             and municipality = 'М1' and academic_year = '{YEAR}'""").fetchall()
     assert row == [(11.4, False)]
+
+
+def test_readme_questions_run_on_the_published_copy(exports_run):
+    from pathlib import Path
+    home, _ = exports_run
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Querying the warehouse")[1].split("\n## ")[0]
+    questions = re.findall(r"```sql\n(.*?)```", section, re.S)
+    assert len(questions) == 3
+    with duckdb.connect(str(home / "published" / "msoko.duckdb"), read_only=True) as con:
+        top, change, flagged = (con.execute(q).fetchall() for q in questions)
+    # 2021-2022: only sch000001 wrote (5 pupils, none below 6) → share of «2» = 0
+    assert top == [("sch000001", 0.0, 5.0)]
+    # М1: 11.40 in 2020-2021, 2021-2022 is sch000001 alone: 10.40
+    assert change == [("2021-2022", "М1", 4, "математика", 10.4, 11.4, -1.0)]
+    assert [(r[2], r[3], r[-1]) for r in flagged] == [("МБОУ «Школа А»", "O1", False)]
