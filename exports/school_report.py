@@ -26,6 +26,7 @@ th, td { border: 1px solid #ccc; padding: 1px 4px; vertical-align: top; }
 th { background: #DDEBF7; text-align: left; } td.n { text-align: right; white-space: nowrap; }
 td.s { color: #888; font-style: italic; } .flag { color: #9C0006; font-weight: bold; }
 .ok { color: #006100; } ul { margin: 0; padding-left: 5mm; }
+tr.paper td { background: #F2F2F2; font-weight: bold; }
 """
 
 
@@ -83,10 +84,11 @@ def _low_results(con, year, tables):
 def _load_issues(con, year, tables):
     """Rejected files with their reason, set-aside rows, and the load report's own rows."""
     out = defaultdict(list)
+    # A rejected file may not know its school; its folder (named by login) does.
     for login, path, status, aside, message in con.execute("""
-            select school_login, path, status, rows_set_aside, message from audit.files
-            where academic_year = ? and school_login is not null
-              and (status = 'rejected' or rows_set_aside > 0)
+            select coalesce(school_login, regexp_extract(path, '([^/]+)/[^/]+$', 1)), path,
+                   status, rows_set_aside, message from audit.files
+            where academic_year = ? and (status = 'rejected' or rows_set_aside > 0)
             order by path""", [year]).fetchall():
         if status == "rejected":
             out[login].append(f"Файл «{path}» {FILE_STATUS['rejected']}: {message or ''}")
@@ -117,12 +119,16 @@ def render_school(school: dict, year: str, indicators, flags, low, issues, stamp
              f"{e(school['kind'] or '')} · {e(year)} учебный год · {e(stamp)}</div>",
              "<h2>Показатели школы рядом с муниципалитетом и регионом</h2>"]
     if indicators:
-        parts.append("<table><tr><th>Работа</th><th>Показатель</th><th>Школа</th>"
-                     "<th>Муниципалитет</th><th>Регион</th><th>Школа, прошлый год</th></tr>")
+        parts.append("<table><tr><th>Показатель</th><th>Школа</th><th>Муниципалитет</th>"
+                     "<th>Регион</th><th>Школа, прошлый год</th></tr>")
+        shown_paper = None
         for paper, name, unit, *cells in indicators:
+            if paper != shown_paper:           # one heading row per paper keeps the page short
+                parts.append(f"<tr class='paper'><td colspan='5'>{e(paper)}</td></tr>")
+                shown_paper = paper
             tds = "".join(f"<td class='{cls}'>{e(text)}</td>"
                           for text, cls in (_value(v, unit, sup) for v, sup in cells))
-            parts.append(f"<tr><td>{e(paper)}</td><td>{e(name)}</td>{tds}</tr>")
+            parts.append(f"<tr><td>{e(name)}</td>{tds}</tr>")
         parts.append("</table>")
     else:
         parts.append("<p>В этом учебном году результатов школы нет.</p>")
@@ -170,11 +176,10 @@ def write_school_reports(warehouse: Path, out_dir: Path, run_id: str, started_at
             issues = _load_issues(con, year, tables)
             checked = "marts.objectivity_flags" in tables
             links = []
-            for login in sorted(set(indicators) | set(issues),
-                                key=lambda s: (registry.get(s, {}).get("municipality") or "",
-                                               registry.get(s, {}).get("name") or s)):
-                school = registry.get(login, {"login": login, "name": login,
-                                              "municipality": "", "kind": ""})
+            for login in sorted((set(indicators) | set(issues)) & set(registry),
+                                key=lambda s: (registry[s]["municipality"] or "",
+                                               registry[s]["name"])):
+                school = registry[login]
                 page = out_dir / year / f"{login}.html"
                 with atomic_target(page) as tmp:
                     tmp.write_text(render_school(school, year, indicators.get(login, []),

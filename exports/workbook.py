@@ -148,7 +148,9 @@ def _title_sheet(ws, fmt, con, year, run: RunInfo, notes: list[str], warehouse: 
 
 def _load_sheet(wb, fmt, con, year):
     files = con.execute("""
-        select path, "window", coalesce(school_login, ''), status, rows_read, rows_loaded,
+        select path, "window",
+               coalesce(school_login, regexp_extract(path, '/(sch[^/]+)/[^/]+$', 1), ''),
+               status, rows_read, rows_loaded,
                rows_set_aside, coalesce(message, ''), sha256
         from audit.files where academic_year = ? or academic_year is null
         order by status <> 'rejected', path""", [year]).fetchall()
