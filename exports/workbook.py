@@ -65,7 +65,7 @@ def _annex_sheet(wb, fmt, con, year: str, municipality: str, names: dict):
     header = (["№", "Критерий/показатель", "Единица измерения", "Работа", municipality]
               + [names.get(login, login) for login in schools]
               + ["Регион", "Муниципалитет, прошлый год"])
-    widths = [6, 40, 9, 20] + [13] * (len(header) - 4)
+    widths = [6, 40, 11, 20] + [14] * (len(header) - 4)
     ws.set_row(2, row_height(header, widths) + 15)
     for c, text in enumerate(header):
         write_text(ws, 2, c, text, fmt, "header")
