@@ -1,12 +1,16 @@
 """The yearly workbook officials read (INDICATORS.md §E), in Russian, one file per academic
-year: the annex sheet (№, Критерий/показатель, Единица измерения, municipality, each school,
-region, previous year), the load report and the set-aside rows.
+year: a title block naming the data it was built from, the annex sheet per municipality (№,
+Критерий/показатель, Единица измерения, municipality, each school, region, last year), the
+objectivity, ШНОР, VPR-vs-journal, task-solvability and load-report sheets, charts, the files
+received and the rows set aside.
 
-xlsxwriter, not openpyxl: it writes charts, streams large sheets in constant memory, and with
-strings_to_formulas off a school name beginning with «=» can never become a formula.
+xlsxwriter, not openpyxl (the issue named openpyxl): measured 3.6× faster at regional size in
+constant-memory mode (PERF_NOTES.md), native charts, and with strings_to_formulas off a
+school name beginning with «=» can never become a formula.
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -15,10 +19,13 @@ import duckdb
 import xlsxwriter
 
 from exports.atomic import atomic_target
-
-SUPPRESSED_TEXT = "менее 5 участников"
-UNIT_LABEL = {"%": "%", "балл": "балл", "отметка": "отметка", "count": "чел."}
-MAX_SHEET_NAME = 31
+from exports.cells import (PROCEDURE_RU, SUPPRESSED_TEXT, UNIT_LABEL, formats, row_height,
+                           sheet_name, workbook_options, write_measure, write_text)
+from exports.charts import mark_distribution_sheet, score_histogram_sheet
+from exports.sheets import SHEETS
+from exports.tables import write_table, write_title
+from exports.texts import FILE_STATUS
+from exports.warehouse_reads import existing_tables, school_names
 
 
 @dataclass(frozen=True)
@@ -27,159 +34,172 @@ class RunInfo:
     started_at: datetime
 
 
-def _formats(wb):
-    return {
-        "title": wb.add_format({"bold": True, "font_size": 14}),
-        "header": wb.add_format({"bold": True, "text_wrap": True, "valign": "top",
-                                 "bg_color": "#DDEBF7", "border": 1}),
-        "text": wb.add_format({"text_wrap": True, "valign": "top", "border": 1}),
-        "pct": wb.add_format({"num_format": "0.0", "border": 1}),
-        "num": wb.add_format({"num_format": "0.00", "border": 1}),
-        "int": wb.add_format({"num_format": "0", "border": 1}),
-        "muted": wb.add_format({"italic": True, "font_color": "#7F7F7F", "border": 1}),
-    }
-
-
-def _write_value(ws, row, col, value, unit, suppressed, fmt):
-    if suppressed:
-        ws.write_string(row, col, SUPPRESSED_TEXT, fmt["muted"])
-    elif value is None:
-        ws.write_blank(row, col, None, fmt["text"])
-    else:
-        ws.write_number(row, col, float(value), fmt["pct"] if unit == "%" else fmt["num"])
-
-
-def _sheet_name(prefix: str, name: str) -> str:
-    cleaned = "".join(ch for ch in name if ch not in "[]:*?/\\")
-    return f"{prefix} ({cleaned})"[:MAX_SHEET_NAME]
-
-
-def _annex_sheet(wb, fmt, con, year: str, municipality: str):
-    schools = con.execute("""
-        select distinct i.school_login, coalesce(s.school_name, i.school_login)
-        from marts.msoko_indicators i left join staging.stg_schools s using (school_login)
-        where i.academic_year = ? and i.level = 'school' and i.municipality = ?
-        order by 2""", [year, municipality]).fetchall()
+def _annex_sheet(wb, fmt, con, year: str, municipality: str, names: dict):
+    schools = [login for (login,) in con.execute("""
+        select distinct school_login from marts.msoko_indicators
+        where academic_year = ? and level = 'school' and municipality = ?""",
+                                                  [year, municipality]).fetchall()]
+    schools.sort(key=lambda login: names.get(login, login))
     rows = con.execute("""
-        select indicator_code, indicator_name, unit, procedure, grade, subject, "window"
+        select indicator_code, any_value(indicator_name), unit, procedure, grade, subject
         from marts.msoko_indicators
         where academic_year = ? and level = 'municipality' and municipality = ?
-        group by all order by indicator_code, procedure, grade, subject, unit""",
+        group by indicator_code, unit, procedure, grade, subject
+        order by procedure, grade, subject, indicator_code, unit""",
                        [year, municipality]).fetchall()
     values = {}
-    for (code, proc, grade, subj, unit, window, level, login, value, suppressed, prev) in con.execute("""
-        select indicator_code, procedure, grade, subject, unit, "window", level, school_login,
-               value, suppressed, prev_value
-        from marts.msoko_indicators
-        where academic_year = ? and (municipality = ? or level = 'region')""",
-            [year, municipality]).fetchall():
-        values[(code, proc, grade, subj, unit, window, level, login)] = (value, suppressed, prev)
+    for code, proc, grade, subj, unit, level, login, value, suppressed, prev in con.execute("""
+            select indicator_code, procedure, grade, subject, unit, level, school_login,
+                   value, suppressed, prev_value
+            from marts.msoko_indicators
+            where academic_year = ? and (municipality = ? or level = 'region')""",
+                                                                          [year, municipality]).fetchall():
+        values[(code, proc, grade, subj, unit, level, login)] = (value, suppressed, prev)
 
-    ws = wb.add_worksheet(_sheet_name("Показатели", municipality))
+    ws = wb.add_worksheet(sheet_name("Показатели", municipality))
     ws.write_string(0, 0, f"Показатели эффективности оценки качества подготовки обучающихся — "
                           f"{municipality}, {year} учебный год", fmt["title"])
-    header = ["№", "Критерий/показатель", "Единица измерения", "Процедура", "Класс", "Предмет",
-              municipality] + [name for _, name in schools] + ["Регион", "Муниципалитет, прошлый год"]
+    ws.write_string(1, 0, f"Проценты — доля участников работы. «{SUPPRESSED_TEXT}»: значение "
+                          f"не публикуется. Последний столбец — значение муниципалитета годом ранее.",
+                    fmt["aside"])
+    header = (["№", "Критерий/показатель", "Единица измерения", "Работа", municipality]
+              + [names.get(login, login) for login in schools]
+              + ["Регион", "Муниципалитет, прошлый год"])
+    widths = [6, 40, 11, 20] + [14] * (len(header) - 4)
+    ws.set_row(2, row_height(header, widths) + 15)
     for c, text in enumerate(header):
-        ws.write_string(2, c, text, fmt["header"])
-    r = 3
-    for code, name, unit, proc, grade, subj, window in rows:
-        key = (code, proc, grade, subj, unit, window)
-        ws.write_string(r, 0, code, fmt["text"])
-        ws.write_string(r, 1, name or "", fmt["text"])
-        ws.write_string(r, 2, UNIT_LABEL.get(unit, unit), fmt["text"])
-        ws.write_string(r, 3, proc.upper(), fmt["text"])
-        ws.write_number(r, 4, grade, fmt["int"])
-        ws.write_string(r, 5, subj, fmt["text"])
+        write_text(ws, 2, c, text, fmt, "header")
+    first_value = 4
+    for r, (code, name, unit, proc, grade, subj) in enumerate(rows, start=3):
+        paper = f"{PROCEDURE_RU.get(proc, proc)}, {grade} класс, {subj}"
+        ws.set_row(r, row_height([code, name, "", paper], widths))
+        key = (code, proc, grade, subj, unit)
+        write_text(ws, r, 0, code, fmt)
+        write_text(ws, r, 1, name, fmt)
+        write_text(ws, r, 2, UNIT_LABEL.get(unit, unit), fmt)
+        write_text(ws, r, 3, paper, fmt)
         muni = values.get(key + ("municipality", None), (None, False, None))
-        _write_value(ws, r, 6, muni[0], unit, muni[1], fmt)
-        for i, (login, _) in enumerate(schools):
-            v = values.get(key + ("school", login))
-            if v:
-                _write_value(ws, r, 7 + i, v[0], unit, v[1], fmt)
+        write_measure(ws, r, first_value, muni[0], unit, fmt, muni[1])
+        for i, login in enumerate(schools, start=first_value + 1):
+            v = values.get(key + ("school", login), (None, False, None))
+            write_measure(ws, r, i, v[0], unit, fmt, v[1])
         region = values.get(key + ("region", None), (None, False, None))
-        _write_value(ws, r, 7 + len(schools), region[0], unit, region[1], fmt)
-        _write_value(ws, r, 8 + len(schools), muni[2], unit, False, fmt)
-        r += 1
-    ws.freeze_panes(3, 3)
-    ws.set_column(0, 0, 7)
-    ws.set_column(1, 1, 42)
-    ws.set_column(2, 5, 12)
-    ws.set_column(6, 8 + len(schools), 16)
-    ws.set_row(2, 60)
-
-
-def _table_sheet(wb, fmt, name, header, rows, widths):
-    ws = wb.add_worksheet(name)
-    for c, text in enumerate(header):
-        ws.write_string(0, c, text, fmt["header"])
-    for r, row in enumerate(rows, start=1):
-        for c, value in enumerate(row):
-            if value is None:
-                continue
-            if isinstance(value, (int, float)) and not isinstance(value, bool):
-                ws.write_number(r, c, value, fmt["int"])
-            else:
-                ws.write_string(r, c, str(value), fmt["text"])
+        write_measure(ws, r, len(header) - 2, region[0], unit, fmt, region[1])
+        write_measure(ws, r, len(header) - 1, muni[2], unit, fmt)
+    ws.freeze_panes(3, first_value)
     for c, w in enumerate(widths):
         ws.set_column(c, c, w)
-    ws.freeze_panes(1, 0)
-    ws.autofilter(0, 0, max(len(rows), 1), len(header) - 1)
-    return ws
+    ws.set_landscape()
+    ws.set_paper(9)                      # A4
+    ws.repeat_rows(2)
+    ws.repeat_columns(0, 1)              # every printed page keeps № and the indicator
+    if len(header) <= 20:
+        ws.fit_to_pages(1, 0)            # up to ~14 schools fit one page width legibly
 
 
-STATUS_RU = {"accepted": "принят", "rejected": "отклонён", "superseded": "заменён"}
+TITLE_VALUE_WIDTH = 95
 
 
-def _title_sheet(wb, fmt, con, year, run: RunInfo):
-    ws = wb.add_worksheet("Титул")
-    windows = [w for (w,) in con.execute(
-        'select distinct "window" from audit.files where academic_year = ? order by 1', [year]).fetchall()]
-    ws.write_string(0, 0, f"МСОКО: результаты оценочных процедур, {year} учебный год", fmt["title"])
+def _inputs(con, year):
+    return con.execute("""
+        select path, sha256, status, "window"
+        from audit.files where academic_year = ? or academic_year is null
+        order by academic_year nulls first, "window", path""", [year]).fetchall()
+
+
+def fingerprint(hashes) -> str:
+    """One hash for the whole set of input files: equal iff the same file versions."""
+    return hashlib.sha256("\n".join(sorted(h for h in hashes if h)).encode()).hexdigest()
+
+
+def _title_sheet(ws, fmt, con, year, run: RunInfo, notes: list[str], warehouse: str):
+    inputs = _inputs(con, year)
+    windows = sorted({w for *_, w in inputs if w})
+    by_status: dict[str, int] = {}
+    for _, _, status, _ in inputs:
+        by_status[status] = by_status.get(status, 0) + 1
+    r = write_title(ws, fmt, f"МСОКО: результаты оценочных процедур, {year} учебный год", [])
     lines = [
         ("Учебный год", year),
-        ("Окна оценочных процедур", ", ".join(windows)),
+        ("Окна оценочных процедур", ", ".join(windows) or "—"),
+        ("Входные файлы", f"{len(inputs)}: " + ", ".join(
+            f"{FILE_STATUS.get(s, s)} {n}" for s, n in sorted(by_status.items()))
+         + "; список с SHA-256 — ниже и на листе «Загрузка»"),
+        ("Отпечаток набора файлов", fingerprint(h for _, h, _, _ in inputs)),
         ("Запуск", run.run_id),
         ("Сформировано", run.started_at.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")),
-        ("Источники", "лист «Загрузка»: каждый файл с его SHA-256 и результатом проверки"),
-        ("Скрытые значения", f"«{SUPPRESSED_TEXT}»: показатель рассчитан менее чем по 5 участникам и не публикуется"),
-    ]
-    for i, (k, v) in enumerate(lines, start=2):
-        ws.write_string(i, 0, k, fmt["header"])
-        ws.write_string(i, 1, v, fmt["text"])
-    ws.set_column(0, 0, 28)
-    ws.set_column(1, 1, 90)
+        ("Хранилище", warehouse),
+        ("Скрытые значения", f"«{SUPPRESSED_TEXT}»: показатель рассчитан менее чем по 5 "
+                             f"участникам и не публикуется"),
+    ] + [("Не сформировано", note) for note in notes]
+    for k, v in lines:
+        ws.set_row(r, row_height([v], [TITLE_VALUE_WIDTH]))
+        write_text(ws, r, 0, k, fmt, "key")
+        write_text(ws, r, 1, v, fmt)
+        r += 1
+    ws.write_string(r + 1, 0, "Входные файлы", fmt["subtitle"])
+    write_table(ws, fmt, r + 2, ["Статус", "Файл", "SHA-256"], ["text"] * 3,
+                [(FILE_STATUS.get(s, s), p, h) for p, h, s, _ in inputs],
+                [26, TITLE_VALUE_WIDTH, 68], freeze=False, autofilter=False)
+    ws.set_landscape()
+    ws.set_paper(9)
+    ws.fit_to_pages(1, 0)
 
 
-def write_year_workbook(con, year: str, target: Path, run: RunInfo) -> Path:
+def _load_sheet(wb, fmt, con, year):
+    files = con.execute("""
+        select path, "window",
+               coalesce(school_login, regexp_extract(path, '/(sch[^/]+)/[^/]+$', 1), ''),
+               status, rows_read, rows_loaded,
+               rows_set_aside, coalesce(message, ''), sha256
+        from audit.files where academic_year = ? or academic_year is null
+        order by status <> 'rejected', path""", [year]).fetchall()
+    ws = wb.add_worksheet("Загрузка")
+    top = write_title(ws, fmt, f"Полученные файлы, {year} учебный год", [
+        "Каждая версия каждого файла с её SHA-256: отклонённые — первыми, с причиной."])
+    write_table(ws, fmt, top, ["Файл", "Окно", "Школа", "Статус", "Строк прочитано", "Загружено",
+                               "Отложено", "Сообщение", "SHA-256"],
+                ["text", "text", "text", "text", "int", "int", "int", "text", "text"],
+                [(p, w, s, FILE_STATUS.get(st, st), a, b, c, m, h)
+                 for p, w, s, st, a, b, c, m, h in files],
+                [60, 14, 12, 11, 10, 10, 10, 80, 20])
+
+
+def _rejected_sheet(wb, fmt, con, year):
+    rejected = con.execute("""
+        select f.path, r.sheet, r.row_number, r.column_name, r.value, r.message
+        from audit.rejected_rows r join audit.files f using (sha256)
+        where f.academic_year = ? order by f.path, r.row_number""", [year]).fetchall()
+    ws = wb.add_worksheet("Отложенные строки")
+    top = write_title(ws, fmt, f"Строки, отложенные при проверке, {year} учебный год", [
+        "Эти строки не учтены ни в одном показателе; исправьте файл и пришлите его снова."])
+    write_table(ws, fmt, top, ["Файл", "Лист", "Строка", "Столбец", "Значение", "Причина"],
+                ["text", "text", "int", "text", "text", "text"], rejected,
+                [60, 12, 8, 22, 14, 100])
+
+
+def write_year_workbook(con, year: str, target: Path, run: RunInfo, warehouse: str = "") -> Path:
+    tables = existing_tables(con)
+    names = school_names(con)
+    municipality_schools: dict[str, list[str]] = {}
+    for muni, login in con.execute("""
+            select distinct municipality, school_login from marts.msoko_indicators
+            where academic_year = ? and level = 'school' order by 1""", [year]).fetchall():
+        municipality_schools.setdefault(muni, []).append(login)
+    for logins in municipality_schools.values():
+        logins.sort(key=lambda login: names.get(login, login))
     with atomic_target(target) as tmp:
-        wb = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False, "strings_to_urls": False,
-                                            "strings_to_numbers": False})
-        fmt = _formats(wb)
-        _title_sheet(wb, fmt, con, year, run)
-        municipalities = [m for (m,) in con.execute("""
-            select distinct municipality from marts.msoko_indicators
-            where academic_year = ? and level = 'municipality' order by 1""", [year]).fetchall()]
-        for municipality in municipalities:
-            _annex_sheet(wb, fmt, con, year, municipality)
-        files = con.execute("""
-            select path, "window", coalesce(school_login, ''), status, rows_read, rows_loaded,
-                   rows_set_aside, coalesce(message, ''), sha256
-            from audit.files where academic_year = ? or academic_year is null
-            order by status <> 'rejected', path""", [year]).fetchall()
-        _table_sheet(wb, fmt, "Загрузка",
-                     ["Файл", "Окно", "Школа", "Статус", "Строк прочитано", "Загружено",
-                      "Отложено", "Сообщение", "SHA-256"],
-                     [(p, w, s, STATUS_RU.get(st, st), a, b, c, m, h)
-                      for p, w, s, st, a, b, c, m, h in files],
-                     [60, 14, 12, 11, 10, 10, 10, 80, 20])
-        rejected = con.execute("""
-            select r.path, r.sheet, r.row_number, r.column_name, r.value, r.message
-            from audit.rejected_rows r join audit.files f using (sha256)
-            where f.academic_year = ? order by r.path, r.row_number""", [year]).fetchall()
-        _table_sheet(wb, fmt, "Отложенные строки",
-                     ["Файл", "Лист", "Строка", "Столбец", "Значение", "Причина"],
-                     rejected, [60, 12, 8, 22, 14, 100])
+        wb = xlsxwriter.Workbook(str(tmp), workbook_options())
+        fmt = formats(wb)
+        title = wb.add_worksheet("Титул")      # first tab; filled last, when the notes are known
+        for municipality in municipality_schools:
+            _annex_sheet(wb, fmt, con, year, municipality, names)
+        notes = [n for n in (writer(wb, fmt, con, year, names, tables) for writer in SHEETS) if n]
+        mark_distribution_sheet(wb, fmt, con, year, names, municipality_schools)
+        score_histogram_sheet(wb, fmt, con, year, list(municipality_schools), tables)
+        _load_sheet(wb, fmt, con, year)
+        _rejected_sheet(wb, fmt, con, year)
+        _title_sheet(title, fmt, con, year, run, notes, warehouse)
         wb.close()
     return target
 
@@ -189,6 +209,7 @@ def write_workbooks(warehouse: Path, out_dir: Path, run: RunInfo) -> list[Path]:
     try:
         years = [y for (y,) in con.execute(
             "select distinct academic_year from marts.msoko_indicators order by 1").fetchall()]
-        return [write_year_workbook(con, y, out_dir / f"msoko_{y}.xlsx", run) for y in years]
+        return [write_year_workbook(con, y, out_dir / f"msoko_{y}.xlsx", run, str(warehouse))
+                for y in years]
     finally:
         con.close()

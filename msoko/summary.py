@@ -48,5 +48,7 @@ def run_summary(paths: Paths) -> str:
         f"    хранилище (пишет конвейер): {paths.warehouse}",
         f"    копия для аналитиков:      {paths.published / 'msoko.duckdb'}",
         f"    архив исходных файлов:     {paths.archive}",
-    ] + [f"    книга Excel:               {p}" for p in workbooks]
+    ] + [f"    книга Excel:               {p}" for p in workbooks] + [
+        f"    отчёты школ:               {p}" for p in sorted(paths.exports.glob("schools/*/index.html"))
+    ] + [f"    таблицы CSV и Parquet:     {paths.exports / 'tables'}"] * (paths.exports / "tables").is_dir()
     return "\n".join(lines)

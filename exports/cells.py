@@ -1,0 +1,97 @@
+"""Cell formats and the only ways the workbook writes a value, so every sheet shows numbers,
+percentages and suppressed values the same way, and text never becomes a formula."""
+from __future__ import annotations
+
+SUPPRESSED_TEXT = "менее 5 участников"
+MIN_PUBLISHED = 5          # INDICATORS.md §A: fewer participants → suppressed
+UNIT_LABEL = {"%": "%", "балл": "балл", "отметка": "отметка", "count": "чел."}
+PROCEDURE_RU = {"vpr": "ВПР", "oge": "ОГЭ", "ege": "ЕГЭ", "dkr": "ДКР",
+                "regional-monitoring": "Региональный мониторинг", "meta": "Метапредметная диагностика"}
+LEVEL_RU = {"school": "школа", "municipality": "муниципалитет", "region": "регион"}
+
+
+def workbook_options() -> dict:
+    # constant_memory streams each row to disk (PERF_NOTES: 3.6× faster than openpyxl at
+    # regional size); the three strings_to_* switches keep text from input files as text.
+    return {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
+            "strings_to_numbers": False}
+
+
+def formats(wb) -> dict:
+    border = {"border": 1, "border_color": "#BFBFBF"}
+    return {
+        "title": wb.add_format({"bold": True, "font_size": 14}),
+        "subtitle": wb.add_format({"bold": True, "font_size": 11}),
+        "note": wb.add_format({"italic": True, "font_color": "#595959", "text_wrap": True,
+                               "valign": "top"}),
+        "aside": wb.add_format({"italic": True, "font_color": "#595959"}),
+        "muted_line": wb.add_format({"italic": True, "font_color": "#7F7F7F"}),
+        "header": wb.add_format({"bold": True, "text_wrap": True, "valign": "top",
+                                 "bg_color": "#DDEBF7", **border}),
+        "key": wb.add_format({"bold": True, "valign": "top", "bg_color": "#F2F2F2", **border}),
+        "text": wb.add_format({"text_wrap": True, "valign": "top", **border}),
+        "line": wb.add_format({"valign": "top", **border}),
+        "pct": wb.add_format({"num_format": "0.0%", "valign": "top", **border}),
+        "num": wb.add_format({"num_format": "0.00", "valign": "top", **border}),
+        "int": wb.add_format({"num_format": "0", "valign": "top", **border}),
+        "muted": wb.add_format({"italic": True, "font_color": "#7F7F7F", "text_wrap": True,
+                                **border}),
+        "flag": wb.add_format({"bold": True, "font_color": "#9C0006", "bg_color": "#FFC7CE",
+                               "text_wrap": True, "valign": "top", **border}),
+        "ok": wb.add_format({"font_color": "#006100", "bg_color": "#C6EFCE", "valign": "top",
+                             **border}),
+    }
+
+
+def write_text(ws, row, col, value, fmt, style="text"):
+    """Text from any source goes through write_string: «=СУММ(…)» stays text."""
+    ws.write_string(row, col, "" if value is None else str(value), fmt[style])
+
+
+def write_measure(ws, row, col, value, unit, fmt, suppressed=False):
+    """A published value: percent points become a real percent cell (16.67 → 16.7 %)."""
+    if suppressed:
+        ws.write_string(row, col, SUPPRESSED_TEXT, fmt["muted"])
+    elif value is None:
+        ws.write_blank(row, col, None, fmt["text"])
+    elif unit == "%":
+        ws.write_number(row, col, float(value) / 100.0, fmt["pct"])
+    elif unit == "count":
+        ws.write_number(row, col, float(value), fmt["int"])
+    else:
+        ws.write_number(row, col, float(value), fmt["num"])
+
+
+def write_cell(ws, row, col, value, fmt):
+    """A plain table cell: numbers as numbers, booleans in words, everything else as text."""
+    if value is None:
+        ws.write_blank(row, col, None, fmt["text"])
+    elif isinstance(value, bool):
+        ws.write_string(row, col, "да" if value else "нет", fmt["text"])
+    elif isinstance(value, int):
+        ws.write_number(row, col, value, fmt["int"])
+    elif isinstance(value, float):
+        ws.write_number(row, col, value, fmt["num"])
+    else:
+        write_text(ws, row, col, value, fmt)
+
+
+def row_height(texts, widths, line_pt: float = 15.0) -> float:
+    """Height for a row whose wrapped cells hold texts in columns of widths (characters):
+    LibreOffice does not grow rows on opening, so the writer sets the height itself."""
+    lines = max((-(-len(t or "") // max(int(w * 1.1), 1)) for t, w in zip(texts, widths)),
+                default=1)
+    return line_pt * max(lines, 1)
+
+
+def sheet_name(prefix: str, name: str) -> str:
+    """Excel allows 31 characters: the name in brackets is shortened, the brackets stay."""
+    cleaned = "".join(ch for ch in name if ch not in "[]:*?/\\'")
+    room = 31 - len(prefix) - 3
+    if len(cleaned) > room:
+        cleaned = cleaned[:room - 1] + "…"
+    return f"{prefix} ({cleaned})"
+
+
+def paper_label(procedure, grade, subject) -> str:
+    return f"{PROCEDURE_RU.get(procedure, procedure)}, {grade} класс, {subject}"
