@@ -136,22 +136,23 @@ diagnostics_contributions as (
 ),
 
 level_points as (
-    -- 4.2 / 4.3: points earned on the level's criteria over points available on them.
+    -- 4.2 / 4.3: points earned on the level's criteria over points available on them; the
+    -- task_levels seed says which indicator a level feeds (высокий counts as advanced).
     select
-        academic_year, "window", procedure, grade, subject, municipality, school_login, pupil_code,
-        level_group,
-        sum(points)::double as points_earned,
-        sum(max_points) as points_available
+        c.academic_year, c."window", c.procedure, c.grade, c.subject, c.municipality, c.school_login,
+        c.pupil_code, lv.diagnostics_indicator as indicator_code,
+        sum(c.points)::double as points_earned,
+        sum(c.max_points) as points_available
     from {{ ref('int_pupil_criteria') }} as c
-    join {{ ref('procedure_codes') }} as pc using (procedure)
-    where pc.indicator_group = 'regional_diagnostics' and level_group is not null
+    join {{ ref('procedure_codes') }} as pc on pc.procedure = c.procedure
+    join {{ ref('task_levels') }} as lv on lv.criterion_level = c.criterion_level
+    where pc.indicator_group = 'regional_diagnostics'
     group by all
 ),
 
 level_contributions as (
-    select {{ key_cols }}, lg.indicator_code, '%' as unit, points_earned as numerator, points_available as denominator
+    select {{ key_cols }}, indicator_code, '%' as unit, points_earned as numerator, points_available as denominator
     from level_points
-    join (values ('basic', '4.2'), ('advanced', '4.3')) as lg(level_group, indicator_code) using (level_group)
 ),
 
 pupil_rows as (
