@@ -349,3 +349,26 @@ def test_elective_choice(home):
         where academic_year = ? and procedure = 'oge' and level = 'municipality' and municipality = 'М1'""",
                       [YEAR]))
     assert rows == {"информатика": 30.0, "обществознание": 70.0}
+
+
+def test_interpretation_is_a_dbt_var(home, tmp_path):
+    """2.2 with `oge_sum3_denominator: complete_set`: only takers of Russian, mathematics and an
+    elective count. sch1 p1..p4 (p5 took no elective) → 2/4, a school of 4 → suppressed;
+    М1 + sch2's 5 → 6/9 = 66.67; region + sch3's 4 → 10/13 = 76.92."""
+    import os
+    import shutil
+    import subprocess
+
+    from msoko.config import DBT_PROJECT_DIR
+    from orchestration.dbt_assets import DBT_EXECUTABLE
+
+    copy = tmp_path / "home"
+    copy.mkdir()
+    shutil.copy(home / "warehouse.duckdb", copy / "warehouse.duckdb")
+    subprocess.run([str(DBT_EXECUTABLE), "run", "--quiet", "--select", "int_pupil_exam_sums+",
+                    "--vars", "{oge_sum3_denominator: complete_set}",
+                    "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
+                    "--target-path", str(tmp_path / "target")],
+                   check=True, cwd=DBT_PROJECT_DIR,
+                   env={**os.environ, "MSOKO_WAREHOUSE": str(copy / "warehouse.duckdb")})
+    assert values(copy, "2.2", SUM3) == (None, 66.67, 76.92)
