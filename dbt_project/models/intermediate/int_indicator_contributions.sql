@@ -44,20 +44,14 @@ oge_contributions as (
     from main_subjects where procedure = 'oge' and max_score is not null
 ),
 
--- 1.3.x (VPR) and 1.4.x (metasubject diagnostics) share one shape; the procedure's
--- indicator group (procedure_codes seed) picks the code.
-per_pupil_groups as (
-    select * from (values
-        ('vpr', '1.3.1', '1.3.2', '1.3.3'),
-        ('meta', '1.4.1', '1.4.2', '1.4.3')
-    ) as t(indicator_group, mean_code, below_code, high_code)
-),
-
+-- 1.3.x (VPR) and 1.4.x (metasubject diagnostics) share one shape; the per_pupil_indicators
+-- seed names the three codes a procedure feeds.
 per_pupil as (
-    select papers.*, g.mean_code, g.below_code, g.high_code
+    select papers.*, g.mean_indicator as mean_code, g.below_indicator as below_code,
+           g.high_indicator as high_code
     from papers
-    join per_pupil_groups as g using (indicator_group)
-    where papers.indicator_group <> 'vpr' or papers.grade in ({{ var('vpr_indicator_grades') | join(', ') }})
+    join {{ ref('per_pupil_indicators') }} as g on g.procedure = papers.procedure
+    where (papers.indicator_group <> 'vpr' or papers.grade in ({{ var('vpr_indicator_grades') | join(', ') }}))
 ),
 
 per_pupil_contributions as (
