@@ -9,11 +9,7 @@ aggregated as (
     select
         academic_year,
         "window",
-        case
-            when grouping(school_login) = 0 then 'school'
-            when grouping(municipality) = 0 then 'municipality'
-            else 'region'
-        end as level,
+        {{ level_of_grouping() }} as level,
         municipality,
         school_login,
         indicator_code,
@@ -23,13 +19,9 @@ aggregated as (
         unit,
         sum(numerator) as numerator,
         sum(denominator) as denominator,
-        count(*) as participants
+        sum(participants) as participants
     from contributions
-    group by grouping sets (
-        (academic_year, "window", indicator_code, procedure, grade, subject, unit, municipality, school_login),
-        (academic_year, "window", indicator_code, procedure, grade, subject, unit, municipality),
-        (academic_year, "window", indicator_code, procedure, grade, subject, unit)
-    )
+    group by {{ three_levels(['academic_year', '"window"', 'indicator_code', 'procedure', 'grade', 'subject', 'unit']) }}
 ),
 
 valued as (
@@ -38,8 +30,8 @@ valued as (
         participants < {{ var('min_participants_published') }} as suppressed,
         case
             when participants < {{ var('min_participants_published') }} then null
-            when unit = '%' then round(100.0 * numerator / denominator, 2)
-            else round(numerator / denominator, 2)
+            when unit = '%' then {{ pct('numerator', 'denominator') }}
+            else round(numerator / nullif(denominator, 0), 2)
         end as value
     from aggregated
 ),

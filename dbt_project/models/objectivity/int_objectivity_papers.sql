@@ -14,6 +14,9 @@ with pupil_papers as (
         share_of_max,
         mark = 2 as below_min
     from {{ ref('int_pupil_papers') }}
+    -- int_pupil_papers also carries OGE/EGE protocol rows; they come in below from the
+    -- protocols with the exam-specific scale handling, so they are left out here.
+    where procedure not in ('oge', 'ege')
 ),
 
 exams as (

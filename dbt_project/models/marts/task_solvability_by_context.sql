@@ -1,0 +1,53 @@
+-- Grain: one row per academic year × window × level ('municipality' | 'region') × paper ×
+-- criterion column × context (settlement type, school kind, textbook) × context value.
+-- Seed 002: the same task solvability split by the context of the school or the class.
+with criteria as (
+    select * from {{ ref('int_pupil_criteria') }}
+),
+
+in_context as (
+    select *, 'settlement_type' as context_type, settlement_type as context_value from criteria
+    union all
+    select *, 'school_kind', school_kind from criteria
+    union all
+    select *, 'textbook', textbook from criteria where textbook is not null
+),
+
+aggregated as (
+    select
+        academic_year,
+        "window",
+        case when grouping(municipality) = 0 then 'municipality' else 'region' end as level,
+        municipality,
+        procedure,
+        grade,
+        subject,
+        column_no,
+        context_type,
+        coalesce(context_value, 'не указано') as context_value,
+        max(task_label) as task_label,
+        max(criterion_level) as criterion_level,
+        max(section) as section,
+        max(max_points) as max_points,
+        max(sufficiency_pct) as sufficiency_pct,
+        count(*) as participants,
+        sum(points) as points_earned,
+        sum(max_points) as points_available
+    from in_context
+    group by grouping sets (
+        (academic_year, "window", procedure, grade, subject, column_no, context_type, coalesce(context_value, 'не указано'), municipality),
+        (academic_year, "window", procedure, grade, subject, column_no, context_type, coalesce(context_value, 'не указано'))
+    )
+),
+
+final as (
+    select
+        academic_year, "window", level, municipality, procedure, grade, subject, column_no,
+        task_label, criterion_level, section, max_points, context_type, context_value, participants,
+        {{ suppressed_unless_enough('points_earned', 'participants') }} as points_earned,
+        {{ suppressed_unless_enough(pct('points_earned', 'points_available'), 'participants') }} as solvability_pct,
+        {{ suppressed_unless_enough('100.0 * points_earned / nullif(points_available, 0) >= sufficiency_pct', 'participants') }} as sufficient
+    from aggregated
+)
+
+select * from final
