@@ -36,10 +36,19 @@ def cmd_run(_args) -> int:
     from dagster import DagsterInstance
 
     from orchestration.definitions import defs
+    from orchestration.partitions import SUBMISSIONS, full_run_tags, inbox_partition_keys
     started = time.monotonic()
     job = defs.resolve_job_def("msoko__full_run")
     with DagsterInstance.get() as instance:
+        # Every submission folder becomes a partition; one run covers them all.
+        known = set(instance.get_dynamic_partitions(SUBMISSIONS.name))
+        new = [k for k in inbox_partition_keys(paths.inbox) if k not in known]
+        if new:
+            instance.add_dynamic_partitions(SUBMISSIONS.name, new)
+        keys = instance.get_dynamic_partitions(SUBMISSIONS.name)
+        print(f"       разделов (папок подачи): {len(keys)}", flush=True)
         result = job.execute_in_process(instance=instance, run_config=QUIET_DAGSTER,
+                                        tags={**full_run_tags(keys), "msoko/trigger": "cli"},
                                         raise_on_error=False)
     if not result.success:
         failed = [e for e in result.all_events if e.is_step_failure]
