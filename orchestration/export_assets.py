@@ -16,6 +16,7 @@ MART_KEYS = [AssetKey(["marts", "msoko_indicators"]), AssetKey(["audit", "files"
 
 
 @asset(key=["exports", "yearly_workbooks"], group_name="exports", deps=MART_KEYS,
+       pool=WAREHOUSE_POOL,   # reads the warehouse file: a writer elsewhere would lock it
        description="Одна книга Excel на учебный год: показатели по форме приложения к "
                    "положению о МСОКО, отчёт о загрузке, отложенные строки.")
 def yearly_workbooks(context: AssetExecutionContext, msoko_paths: MsokoPaths) -> MaterializeResult:
