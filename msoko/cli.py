@@ -2,7 +2,8 @@
 
   msoko demo     write the demo municipality's inbox into MSOKO_INBOX
   msoko run      ingest, validate, model and publish everything in MSOKO_INBOX (one Dagster run)
-  msoko ui       the Dagster UI on 127.0.0.1 (it has no login) over the same definitions
+  msoko ui       the Dagster UI and daemon (inbox sensor, calendar schedules) on
+                 127.0.0.1 only (it has no login), over the same definitions
   msoko prepare  parse the dbt project (done once by `make`)
 """
 from __future__ import annotations
@@ -12,6 +13,7 @@ import logging
 import os
 import sys
 import time
+from pathlib import Path
 
 from msoko.config import paths_from_env
 from msoko.instance import prepare_environment
@@ -87,9 +89,12 @@ def cmd_ui(args) -> int:
     from orchestration.dbt_assets import ensure_manifest
     ensure_manifest()
     # 127.0.0.1 only: the UI has no login, so it must not listen on other interfaces.
-    argv = ["dagster", "dev", "-m", "orchestration.definitions", "-h", "127.0.0.1",
+    # `dagster dev` also starts the daemon, which runs the inbox sensor and the calendar
+    # schedules. The venv's own dagster, so it works without the venv on PATH.
+    dagster = str(Path(sys.executable).with_name("dagster"))
+    argv = [dagster, "dev", "-m", "orchestration.definitions", "-h", "127.0.0.1",
             "-p", str(args.port)]
-    os.execvp(argv[0], argv)
+    os.execv(dagster, argv)
     return 0
 
 
