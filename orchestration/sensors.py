@@ -1,18 +1,21 @@
 """The inbox sensor: starts a run when files arrive, change or disappear.
 
-Cursor (JSON):
-  files    rel_path -> [size, mtime_ns, sha256] of every file already acted on
-  pending  rel_path -> [size, mtime_ns] of files seen once and not yet acted on
-A file is read only when a later tick sees the same size and modification time again:
-a half-copied file is still growing, so it waits. A file whose time changed but whose
-bytes did not (touched, copied again) starts nothing; a corrected file has a new sha256
-and starts a run of its partition, with the hash in the run key. A change under
-reference/ affects every school, so it starts one run over all partitions.
+Cursor (JSON, one entry per partition so it stays small with 20,000 files; Dagster keeps a
+copy of it with every tick):
+  seen     partition -> [times digest, hashes digest] of the files last acted on, where the
+           times digest covers (path, size, mtime) and the hashes digest (path, sha256)
+  waiting  partition -> times digest seen once and not yet acted on
+A partition's files are read only when a later tick sees the same sizes and times again:
+a half-copied file is still growing, so its partition waits. Files touched without new
+bytes (same hashes) start nothing; a corrected file has a new sha256 and starts a run of
+its partition, with the digests in the run key. A change under reference/ affects
+every school, so it starts one run over all partitions.
 """
 from __future__ import annotations
 
 import hashlib
 import json
+from collections import defaultdict
 from pathlib import Path
 
 from dagster import (DefaultSensorStatus, RunRequest, SensorEvaluationContext, SensorResult,
@@ -28,59 +31,63 @@ TICK_SECONDS = 60
 REFERENCE = "reference"
 
 
-def _load(cursor: str | None) -> tuple[dict, dict]:
-    data = json.loads(cursor) if cursor else {}
-    return data.get("files", {}), data.get("pending", {})
-
-
 def _digest(items) -> str:
-    return hashlib.sha256(json.dumps(sorted(items)).encode()).hexdigest()[:16]
+    return hashlib.sha256(json.dumps(sorted(items), ensure_ascii=False).encode()).hexdigest()[:16]
+
+
+def _inbox_by_partition(inbox: Path) -> dict[str, list[tuple[str, Path, int, int]]]:
+    groups: dict[str, list] = defaultdict(list)
+    for path in walk_inbox(inbox):
+        parts = path.relative_to(inbox).parts
+        stat = path.stat()
+        groups[partition_of(parts) or REFERENCE].append(
+            ("/".join(parts), path, stat.st_size, stat.st_mtime_ns))
+    return groups
 
 
 def evaluate_inbox(inbox: Path, cursor: str | None, known_keys: list[str]) -> SensorResult:
     """One tick, as a plain function of the inbox, the cursor and the registered keys."""
-    files, pending = _load(cursor)
-    new_pending: dict[str, list] = {}
-    changed: dict[str, list[str]] = {}          # partition (or REFERENCE) -> sha256s / markers
-    seen = set()
-    for path in walk_inbox(inbox):
-        rel_parts = path.relative_to(inbox).parts
-        rel = "/".join(rel_parts)
-        seen.add(rel)
-        stat = path.stat()
-        now = [stat.st_size, stat.st_mtime_ns]
-        if rel in files and files[rel][:2] == now:
+    state = json.loads(cursor) if cursor else {}
+    seen: dict[str, list[str]] = state.get("seen", {})
+    waiting: dict[str, str] = state.get("waiting", {})
+    new_waiting: dict[str, str] = {}
+    changed: dict[str, str] = {}                # partition -> run key part
+    groups = _inbox_by_partition(inbox)
+    for key, files in groups.items():
+        times = _digest([(rel, size, mtime) for rel, _, size, mtime in files])
+        if key in seen and seen[key][0] == times:
             continue
-        if pending.get(rel) != now:
-            new_pending[rel] = now              # first sight, or still being written
+        if waiting.get(key) != times:
+            new_waiting[key] = times            # first sight, or still being written
             continue
-        sha = file_sha256(path)
-        if rel not in files or files[rel][2] != sha:
-            changed.setdefault(partition_of(rel_parts) or REFERENCE, []).append(sha)
-        files[rel] = now + [sha]
-    for rel in [r for r in files if r not in seen]:
-        changed.setdefault(partition_of(rel.split("/")) or REFERENCE, []).append(f"deleted:{rel}")
-        del files[rel]
-    new_cursor = json.dumps({"files": files, "pending": new_pending}, ensure_ascii=False,
+        hashes = _digest([(rel, file_sha256(path)) for rel, path, _, _ in files])
+        if key not in seen or seen[key][1] != hashes:
+            # Times too: a school going back to an earlier version must run again, and
+            # Dagster starts a run key only once.
+            changed[key] = f"{hashes}-{times}"
+        seen[key] = [times, hashes]
+    for key in [k for k in seen if k not in groups]:
+        changed[key] = f"deleted-{seen[key][0]}"   # the folder emptied: its rows must go
+        del seen[key]
+    new_cursor = json.dumps({"seen": seen, "waiting": new_waiting}, ensure_ascii=False,
                             sort_keys=True)
     if not changed:
-        reason = (f"Ждём, пока докопируются файлы: {len(new_pending)}" if new_pending
+        reason = (f"Ждём, пока докопируются файлы (папок: {len(new_waiting)})" if new_waiting
                   else "Новых и изменённых файлов нет.")
         return SensorResult(skip_reason=SkipReason(reason), cursor=new_cursor)
-    keys_needed = [k for k in changed if k != REFERENCE]
-    if REFERENCE in changed:
-        keys_needed += [partition_of(rel.split("/")) for rel in files]
-    new_keys = sorted({k for k in keys_needed if k and k not in known_keys})
+    wanted = set(changed) | (set(seen) if REFERENCE in changed else set())
+    wanted.discard(REFERENCE)
+    new_keys = sorted(k for k in wanted if k not in known_keys)
     if UNPLACED not in known_keys and UNPLACED not in new_keys:
         new_keys.insert(0, UNPLACED)
     all_keys = list(known_keys) + new_keys
     if REFERENCE in changed:
-        requests = [RunRequest(run_key=f"all:{_digest(sum(changed.values(), []))}",
+        requests = [RunRequest(run_key=f"all:{_digest(list(changed.items()))}",
                                tags={**full_run_tags(all_keys), "msoko/trigger": "inbox:reference"})]
     else:
-        requests = [RunRequest(run_key=f"{key}:{_digest(shas)}", partition_key=key,
+        requests = [RunRequest(run_key=f"{key}:{version}", partition_key=key,
                                tags={"msoko/trigger": "inbox"})
-                    for key, shas in sorted(changed.items())]
+                    for key, version in sorted(changed.items())]
     return SensorResult(run_requests=requests, cursor=new_cursor,
                         dynamic_partitions_requests=[SUBMISSIONS.build_add_request(new_keys)]
                         if new_keys else [])

@@ -73,9 +73,9 @@ def test_partition_keys_and_scan_agree_with_ingest(msoko_env):
 def test_first_ticks_wait_then_request_every_partition(inbox_and_ticker):
     inbox, ticker = inbox_and_ticker
     first = ticker.tick()
-    # First sight of 8 files (3 reference + 5 results): none is read yet.
+    # First sight of 6 folders (reference + the 5 with results): none is read yet.
     assert not first.run_requests
-    assert "8" in first.skip_reason.skip_message
+    assert "папок: 6" in first.skip_reason.skip_message
     second = ticker.tick()
     # Sizes unchanged: a reference change is among them, so one run over all partitions.
     assert len(second.run_requests) == 1
@@ -83,7 +83,7 @@ def test_first_ticks_wait_then_request_every_partition(inbox_and_ticker):
     assert tags["dagster/asset_partition_range_start"] == "_unplaced"
     assert tags["dagster/asset_partition_range_end"] == "2021-2022/vpr-spring/sch000001"
     assert ticker.instance.get_dynamic_partitions(SUBMISSIONS.name) == ALL_KEYS
-    assert len(json.loads(ticker.cursor)["files"]) == 8
+    assert set(json.loads(ticker.cursor)["seen"]) == {"reference"} | set(ALL_KEYS[1:])
     third = ticker.tick()
     assert not third.run_requests and "Новых" in third.skip_reason.skip_message
 
@@ -106,12 +106,18 @@ def test_corrected_file_runs_its_partition_only(inbox_and_ticker):
     os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
     ticker.tick()
     assert not ticker.tick().run_requests
-    # Corrected once more (the original back): a new run key, so a new run.
+    # Back to the original bytes (the school changed its mind): a new run key, a new run,
+    # even though these bytes were seen before.
     path.write_bytes(original)
     ticker.tick()
     again = ticker.tick()
     assert [r.partition_key for r in again.run_requests] == [SCH1]
     assert again.run_requests[0].run_key != first_key
+    path.write_bytes(corrected)
+    ticker.tick()
+    third = ticker.tick()
+    assert [r.partition_key for r in third.run_requests] == [SCH1]
+    assert third.run_requests[0].run_key not in {first_key, again.run_requests[0].run_key}
 
 
 def test_new_school_and_deleted_file(inbox_and_ticker):
