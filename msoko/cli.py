@@ -60,10 +60,25 @@ def cmd_run(_args) -> int:
                   file=sys.stderr)
         print(f"msoko: запуск {result.run_id} завершился ошибкой", file=sys.stderr)
         return 1
-    from msoko.summary import run_summary
-    print(run_summary(paths))
+    print(_summary_when_free(paths))
     print(f"  запуск {result.run_id} за {time.monotonic() - started:.1f} с")
     return 0
+
+
+def _summary_when_free(paths, wait_seconds: int = 120) -> str:
+    """The summary reads the warehouse outside Dagster's writer pool: if a run started by
+    the sensor or a schedule is writing it right now, wait for it rather than fail."""
+    import duckdb
+
+    from msoko.summary import run_summary
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        try:
+            return run_summary(paths)
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower() or time.monotonic() > deadline:
+                raise
+            time.sleep(2)
 
 
 def cmd_demo(args) -> int:
