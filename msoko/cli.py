@@ -2,7 +2,8 @@
 
   msoko demo     write the demo municipality's inbox into MSOKO_INBOX
   msoko run      ingest, validate, model and publish everything in MSOKO_INBOX (one Dagster run)
-  msoko ui       the Dagster UI on 127.0.0.1 (it has no login) over the same definitions
+  msoko ui       the Dagster UI and daemon (inbox sensor, calendar schedules) on
+                 127.0.0.1 only (it has no login), over the same definitions
   msoko prepare  parse the dbt project (done once by `make`)
 """
 from __future__ import annotations
@@ -12,6 +13,7 @@ import logging
 import os
 import sys
 import time
+from pathlib import Path
 
 from msoko.config import paths_from_env
 from msoko.instance import prepare_environment
@@ -36,10 +38,19 @@ def cmd_run(_args) -> int:
     from dagster import DagsterInstance
 
     from orchestration.definitions import defs
+    from orchestration.partitions import SUBMISSIONS, full_run_tags, inbox_partition_keys
     started = time.monotonic()
     job = defs.resolve_job_def("msoko__full_run")
     with DagsterInstance.get() as instance:
+        # Every submission folder becomes a partition; one run covers them all.
+        known = set(instance.get_dynamic_partitions(SUBMISSIONS.name))
+        new = [k for k in inbox_partition_keys(paths.inbox) if k not in known]
+        if new:
+            instance.add_dynamic_partitions(SUBMISSIONS.name, new)
+        keys = instance.get_dynamic_partitions(SUBMISSIONS.name)
+        print(f"       разделов (папок подачи): {len(keys)}", flush=True)
         result = job.execute_in_process(instance=instance, run_config=QUIET_DAGSTER,
+                                        tags={**full_run_tags(keys), "msoko/trigger": "cli"},
                                         raise_on_error=False)
     if not result.success:
         failed = [e for e in result.all_events if e.is_step_failure]
@@ -49,10 +60,25 @@ def cmd_run(_args) -> int:
                   file=sys.stderr)
         print(f"msoko: запуск {result.run_id} завершился ошибкой", file=sys.stderr)
         return 1
-    from msoko.summary import run_summary
-    print(run_summary(paths))
+    print(_summary_when_free(paths))
     print(f"  запуск {result.run_id} за {time.monotonic() - started:.1f} с")
     return 0
+
+
+def _summary_when_free(paths, wait_seconds: int = 120) -> str:
+    """The summary reads the warehouse outside Dagster's writer pool: if a run started by
+    the sensor or a schedule is writing it right now, wait for it rather than fail."""
+    import duckdb
+
+    from msoko.summary import run_summary
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        try:
+            return run_summary(paths)
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower() or time.monotonic() > deadline:
+                raise
+            time.sleep(2)
 
 
 def cmd_demo(args) -> int:
@@ -78,9 +104,12 @@ def cmd_ui(args) -> int:
     from orchestration.dbt_assets import ensure_manifest
     ensure_manifest()
     # 127.0.0.1 only: the UI has no login, so it must not listen on other interfaces.
-    argv = ["dagster", "dev", "-m", "orchestration.definitions", "-h", "127.0.0.1",
+    # `dagster dev` also starts the daemon, which runs the inbox sensor and the calendar
+    # schedules. The venv's own dagster, so it works without the venv on PATH.
+    dagster = str(Path(sys.executable).with_name("dagster"))
+    argv = [dagster, "dev", "-m", "orchestration.definitions", "-h", "127.0.0.1",
             "-p", str(args.port)]
-    os.execvp(argv[0], argv)
+    os.execv(dagster, argv)
     return 0
 
 

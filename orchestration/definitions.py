@@ -1,4 +1,9 @@
-"""The msoko code location: inbox → raw → staging → intermediate → marts/audit → exports."""
+"""The msoko code location: inbox → raw → staging → intermediate → marts/audit → exports.
+
+One job, msoko__full_run, over every asset. `msoko run` and the calendar schedules run it
+over all submission partitions in one run; the inbox sensor runs it for the partition of
+a school that sent or corrected files (the marts downstream are unpartitioned and rebuilt).
+"""
 from __future__ import annotations
 
 import os
@@ -6,21 +11,27 @@ import os
 from dagster import Definitions, define_asset_job
 
 from msoko.config import paths_from_env
+from orchestration.calendar import FULL_RUN_JOB, window_schedules
 from orchestration.dbt_assets import build_dbt_assets, dbt_resource
 from orchestration.export_assets import EXPORT_ASSETS
 from orchestration.ingest_assets import archived_files, raw_tables
 from orchestration.resources import MsokoPaths
+from orchestration.sensors import inbox_sensor
 
 # dbt reads the warehouse path from the environment (dbt_project/profiles.yml).
 os.environ.setdefault("MSOKO_WAREHOUSE", str(paths_from_env().warehouse))
 
 ALL_ASSETS = [archived_files, raw_tables, build_dbt_assets(), *EXPORT_ASSETS]
 
-msoko_full_run = define_asset_job("msoko__full_run", selection="*",
-                                  description="Every asset over the whole inbox in one run.")
+msoko_full_run = define_asset_job(
+    FULL_RUN_JOB, selection="*",
+    description="Все активы: файлы выбранных разделов (школ) → сырые таблицы → витрины → "
+                "выгрузки. Полный запуск — все разделы одним запуском.")
 
 defs = Definitions(
     assets=ALL_ASSETS,
     jobs=[msoko_full_run],
+    schedules=window_schedules(),
+    sensors=[inbox_sensor],
     resources={"msoko_paths": MsokoPaths(), "dbt": dbt_resource()},
 )

@@ -1,39 +1,59 @@
-"""Ingestion as Dagster assets: inbox files → archived originals → validated raw tables.
+"""Ingestion as Dagster assets: inbox files → archived originals → validated raw tables,
+partitioned by submission folder (orchestration/partitions.py).
 
-The raw tables are one multi-asset because they are written in one DuckDB transaction (a
-killed run leaves the previous tables intact). Great Expectations verdicts become asset
-checks on raw/pupil_results and raw/exam_results, with the failing values in metadata.
+A run may cover one partition (a school's resubmission, started by the inbox sensor) or
+all of them (`msoko run`, the calendar schedules): either way it is ONE step per asset
+(BackfillPolicy.single_run), one Great Expectations run per format over the run's files,
+and one transaction that replaces exactly the run's partitions in the raw tables.
+Great Expectations verdicts become asset checks with the failing values in metadata; a
+suite that cannot run at all is an ERROR that blocks the marts of the run.
 """
 # No `from __future__ import annotations`: Dagster inspects the context annotation at runtime.
 from collections import Counter
 
 from dagster import (AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, AssetExecutionContext,
-                     AssetIn, AssetKey, AssetSpec, MaterializeResult, Output, asset, multi_asset)
+                     AssetKey, AssetSpec, BackfillPolicy, MaterializeResult, asset, multi_asset)
 
-from ingest.batch import ArchivedInbox, archive_inbox, parse_inbox, validate_batch
-from ingest.load import load_raw_tables
+from ingest.batch import ArchivedInbox, parse_inbox, validate_batch
+from ingest.archive import archive_file
+from ingest.load import load_partitions
+from ingest.partitioned import tables_by_partition
 from ingest.raw_schema import SCHEMAS
+from orchestration.partitions import SUBMISSIONS, partition_of, scan_partitions
 from orchestration.progress import reporter
 from orchestration.resources import MsokoPaths
 
 WAREHOUSE_POOL = "duckdb_writer"     # one writer at a time on the DuckDB file
 RAW_TABLES = list(SCHEMAS)
 GX_CHECKED = {"pupil_results": "gx_pupil_results", "exam_results": "gx_exam_results"}
+FILE_CHECK = "files_readable"
 SAMPLE = 20
 ARCHIVED_FILES = AssetKey(["inbox", "archived_files"])
 
 
-@asset(key=["inbox", "archived_files"], group_name="inbox",
-       description="Every file in the inbox, its original bytes archived by sha256 before "
-                   "anything reads it (INPUTS.md §1).")
-def archived_files(context: AssetExecutionContext, msoko_paths: MsokoPaths) -> Output[ArchivedInbox]:
-    paths = msoko_paths.paths()
-    archived = archive_inbox(paths.inbox, paths.archive, reporter(context, "архив"))
-    return Output(archived, metadata={
-        "inbox": str(paths.inbox),
+def _scan_and_archive(paths, keys) -> ArchivedInbox:
+    """The partitions' files and every reference file, each archived by sha256 (a no-op
+    for bytes archived already, e.g. by the previous step of the same run)."""
+    files, references = scan_partitions(paths.inbox, keys)
+    archived = {item.sha256: archive_file(item, paths.archive) for item in files + references}
+    return ArchivedInbox(files, references, archived)
+
+
+@asset(key=["inbox", "archived_files"], group_name="inbox", partitions_def=SUBMISSIONS,
+       backfill_policy=BackfillPolicy.single_run(),
+       description="Файлы одной папки подачи (учебный год / окно / школа): исходные байты "
+                   "сохранены в архив по sha256 до любого чтения (INPUTS.md §1).")
+def archived_files(context: AssetExecutionContext, msoko_paths: MsokoPaths) -> MaterializeResult:
+    archived = _scan_and_archive(msoko_paths.paths(), context.partition_keys)
+    reporter(context, "архив")(
+        f"разделов {len(context.partition_keys)}: файлов результатов {len(archived.files)}, "
+        f"справочников {len(archived.references)}, исходные байты сохранены")
+    return MaterializeResult(metadata={
+        "partitions": len(context.partition_keys),
         "result_files": len(archived.files),
         "reference_files": len(archived.references),
-        "archive": str(paths.archive),
+        "archive": str(msoko_paths.paths().archive),
+        "files_sample": [f"{f.rel_path} ({f.sha256[:12]})" for f in archived.files[:SAMPLE]],
     })
 
 
@@ -45,7 +65,8 @@ def _check_result(kind: str, outcomes, set_aside) -> AssetCheckResult:
     return AssetCheckResult(
         check_name=GX_CHECKED[kind], asset_key=AssetKey(["raw", kind]),
         passed=not set_aside and not errors,
-        # Set-aside rows are normal operation (they are kept and reported), so a warning.
+        # Set-aside rows are normal operation (they are kept and reported), so a warning;
+        # a suite that could not run is an error, and the check blocks the marts.
         severity=AssetCheckSeverity.ERROR if errors else AssetCheckSeverity.WARN,
         metadata={
             "expectations": [f"{o.rule.code}: {'ok' if o.success else 'failed'}" for o in outcomes],
@@ -57,29 +78,57 @@ def _check_result(kind: str, outcomes, set_aside) -> AssetCheckResult:
     )
 
 
+def _files_check(validated, kept: int) -> AssetCheckResult:
+    rejected = [(item, parsed) for item, parsed in validated.parsed.files
+                if parsed.status == "rejected"]
+    by_partition = Counter(partition_of(item.rel_path.split("/")) for item, _ in rejected)
+    return AssetCheckResult(
+        check_name=FILE_CHECK, asset_key=AssetKey(["raw", "files"]), passed=not rejected,
+        # A rejected file affects its own partition only: its rows are not loaded, and an
+        # earlier accepted version at the same path stays in use. The rest is published.
+        severity=AssetCheckSeverity.WARN,
+        metadata={
+            "files_rejected": len(rejected),
+            "by_partition": dict(by_partition),
+            "previous_versions_kept": kept,
+            "rejected_sample": [f"{item.rel_path}: {parsed.message}" for item, parsed in rejected[:SAMPLE]],
+        })
+
+
 @multi_asset(
-    specs=[AssetSpec(key=AssetKey(["raw", name]), group_name="raw",
-                     deps=[ARCHIVED_FILES],
+    specs=[AssetSpec(key=AssetKey(["raw", name]), group_name="raw", deps=[ARCHIVED_FILES],
                      description=f"Warehouse table raw.{name}")
            for name in RAW_TABLES],
-    ins={"archived_files": AssetIn(key=ARCHIVED_FILES)},
-    check_specs=[AssetCheckSpec(check, asset=AssetKey(["raw", kind]),
-                                description="Great Expectations suite (expectations/) over the batch")
-                 for kind, check in GX_CHECKED.items()],
+    check_specs=[AssetCheckSpec(check, asset=AssetKey(["raw", kind]), blocking=True,
+                                description="Great Expectations suite (expectations/) over "
+                                            "the run's batch of files")
+                 for kind, check in GX_CHECKED.items()]
+               + [AssetCheckSpec(FILE_CHECK, asset=AssetKey(["raw", "files"]),
+                                 description="Every file of the run was read; rejected files "
+                                             "with their Russian reason, by partition")],
+    partitions_def=SUBMISSIONS,
+    backfill_policy=BackfillPolicy.single_run(),
     pool=WAREHOUSE_POOL,
-    description="Read, normalise and validate every archived file as one batch, then write "
-                "the raw tables into the warehouse in one transaction.",
+    description="Read, normalise and validate the run's files as one batch, then replace "
+                "their partitions' rows in the raw tables in one transaction.",
 )
-def raw_tables(context: AssetExecutionContext, msoko_paths: MsokoPaths,
-               archived_files: ArchivedInbox):
+def raw_tables(context: AssetExecutionContext, msoko_paths: MsokoPaths):
     paths = msoko_paths.paths()
-    parsed = parse_inbox(archived_files, reporter(context, "чтение"))
+    keys = list(context.partition_keys)
+    # Scanned again rather than passed between steps: a file replaced between the two
+    # steps is then read as the version archived here.
+    archived = _scan_and_archive(paths, keys)
+    parsed = parse_inbox(archived, reporter(context, "чтение"))
     validated = validate_batch(parsed, reporter(context, "проверка"))
-    counts = load_raw_tables(paths.warehouse, validated.tables)
+    tables = tables_by_partition(validated, keys, lambda item: partition_of(item.rel_path.split("/")))
+    counts = load_partitions(paths.warehouse, keys, tables)
     reporter(context, "загрузка")(
-        "в хранилище: " + ", ".join(f"raw.{k}={v}" for k, v in counts.items() if v))
+        f"в хранилище ({len(keys)} разделов): "
+        + ", ".join(f"raw.{k}={v}" for k, v in counts.items() if v))
     for kind in GX_CHECKED:
         yield _check_result(kind, validated.outcomes.get(kind, []), validated.set_aside.get(kind, []))
+    yield _files_check(validated, counts["kept_previous_versions"])
     for name in RAW_TABLES:
         yield MaterializeResult(asset_key=AssetKey(["raw", name]),
-                                metadata={"rows": counts[name], "table": f"raw.{name}"})
+                                metadata={"rows_in_run_partitions": counts[name],
+                                          "table": f"raw.{name}"})

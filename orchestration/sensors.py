@@ -1,0 +1,102 @@
+"""The inbox sensor: starts a run when files arrive, change or disappear.
+
+Cursor (JSON, one entry per partition so it stays small with 20,000 files; Dagster keeps a
+copy of it with every tick):
+  seen     partition -> [times digest, hashes digest] of the files last acted on, where the
+           times digest covers (path, size, mtime) and the hashes digest (path, sha256)
+  waiting  partition -> times digest seen once and not yet acted on
+A partition's files are read only when a later tick sees the same sizes and times again:
+a half-copied file is still growing, so its partition waits. Files touched without new
+bytes (same hashes) start nothing; a corrected file has a new sha256 and starts a run of
+its partition, with the digests in the run key. A change under reference/ affects
+every school, so it starts one run over all partitions.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from pathlib import Path
+
+from dagster import (DefaultSensorStatus, RunRequest, SensorEvaluationContext, SensorResult,
+                     SkipReason, sensor)
+
+from ingest.inbox import file_sha256
+from msoko.config import paths_from_env
+from orchestration.partitions import (SUBMISSIONS, UNPLACED, full_run_tags, partition_of,
+                                      walk_inbox)
+
+FULL_RUN_JOB = "msoko__full_run"
+TICK_SECONDS = 60
+REFERENCE = "reference"
+
+
+def _digest(items) -> str:
+    return hashlib.sha256(json.dumps(sorted(items), ensure_ascii=False).encode()).hexdigest()[:16]
+
+
+def _inbox_by_partition(inbox: Path) -> dict[str, list[tuple[str, Path, int, int]]]:
+    groups: dict[str, list] = defaultdict(list)
+    for path in walk_inbox(inbox):
+        parts = path.relative_to(inbox).parts
+        stat = path.stat()
+        groups[partition_of(parts) or REFERENCE].append(
+            ("/".join(parts), path, stat.st_size, stat.st_mtime_ns))
+    return groups
+
+
+def evaluate_inbox(inbox: Path, cursor: str | None, known_keys: list[str]) -> SensorResult:
+    """One tick, as a plain function of the inbox, the cursor and the registered keys."""
+    state = json.loads(cursor) if cursor else {}
+    seen: dict[str, list[str]] = state.get("seen", {})
+    waiting: dict[str, str] = state.get("waiting", {})
+    new_waiting: dict[str, str] = {}
+    changed: dict[str, str] = {}                # partition -> run key part
+    groups = _inbox_by_partition(inbox)
+    for key, files in groups.items():
+        times = _digest([(rel, size, mtime) for rel, _, size, mtime in files])
+        if key in seen and seen[key][0] == times:
+            continue
+        if waiting.get(key) != times:
+            new_waiting[key] = times            # first sight, or still being written
+            continue
+        hashes = _digest([(rel, file_sha256(path)) for rel, path, _, _ in files])
+        if key not in seen or seen[key][1] != hashes:
+            # Times too: a school going back to an earlier version must run again, and
+            # Dagster starts a run key only once.
+            changed[key] = f"{hashes}-{times}"
+        seen[key] = [times, hashes]
+    for key in [k for k in seen if k not in groups]:
+        changed[key] = f"deleted-{seen[key][0]}"   # the folder emptied: its rows must go
+        del seen[key]
+    new_cursor = json.dumps({"seen": seen, "waiting": new_waiting}, ensure_ascii=False,
+                            sort_keys=True)
+    if not changed:
+        reason = (f"Ждём, пока докопируются файлы (папок: {len(new_waiting)})" if new_waiting
+                  else "Новых и изменённых файлов нет.")
+        return SensorResult(skip_reason=SkipReason(reason), cursor=new_cursor)
+    wanted = set(changed) | (set(seen) if REFERENCE in changed else set())
+    wanted.discard(REFERENCE)
+    new_keys = sorted(k for k in wanted if k not in known_keys)
+    if UNPLACED not in known_keys and UNPLACED not in new_keys:
+        new_keys.insert(0, UNPLACED)
+    all_keys = list(known_keys) + new_keys
+    if REFERENCE in changed:
+        requests = [RunRequest(run_key=f"all:{_digest(list(changed.items()))}",
+                               tags={**full_run_tags(all_keys), "msoko/trigger": "inbox:reference"})]
+    else:
+        requests = [RunRequest(run_key=f"{key}:{version}", partition_key=key,
+                               tags={"msoko/trigger": "inbox"})
+                    for key, version in sorted(changed.items())]
+    return SensorResult(run_requests=requests, cursor=new_cursor,
+                        dynamic_partitions_requests=[SUBMISSIONS.build_add_request(new_keys)]
+                        if new_keys else [])
+
+
+@sensor(name="msoko__inbox", job_name=FULL_RUN_JOB, minimum_interval_seconds=TICK_SECONDS,
+        default_status=DefaultSensorStatus.RUNNING,
+        description="Новые, исправленные и удалённые файлы во входящих: запуск по разделу "
+                    "школы; изменение справочников — полный запуск.")
+def inbox_sensor(context: SensorEvaluationContext):
+    known = context.instance.get_dynamic_partitions(SUBMISSIONS.name)
+    return evaluate_inbox(paths_from_env().inbox, context.cursor, list(known))

@@ -1,0 +1,60 @@
+"""The code location as the UI and the daemon load it: `dagster definitions validate`,
+the flow the asset groups spell, and one writer at a time on the DuckDB file."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+from dagster import AssetKey, DagsterInstance
+
+from msoko.config import REPO_ROOT, paths_from_env
+from msoko.instance import prepare_environment
+
+
+@pytest.mark.slow
+def test_dagster_definitions_validate(msoko_env):
+    prepare_environment(paths_from_env())     # DAGSTER_HOME with the repo's dagster.yaml
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+    done = subprocess.run([os.path.join(os.path.dirname(sys.executable), "dagster"),
+                           "definitions", "validate", "-m", "orchestration.definitions"],
+                          cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Validation successful" in done.stdout + done.stderr
+
+
+def test_flow_schedules_sensor_and_writer_pool(msoko_env):
+    from orchestration.definitions import defs
+    graph = defs.resolve_asset_graph()
+    groups = {key.path[0]: graph.get(key).group_name for key in graph.get_all_asset_keys()}
+    # inbox → raw → staging → intermediate → marts/audit → exports, one group per layer.
+    assert {"inbox", "raw", "staging", "marts", "audit", "exports"} <= set(groups)
+    assert all(groups[layer] == layer for layer in ("inbox", "raw", "staging", "marts", "exports"))
+    # An indicator's lineage reaches the school files: marts ← … ← raw/pupil_results ← inbox.
+    seen, todo = set(), [AssetKey(["marts", "msoko_indicators"])]
+    while todo:
+        key = todo.pop()
+        for parent in graph.get(key).parent_keys:
+            if parent not in seen:
+                seen.add(parent)
+                todo.append(parent)
+    assert {AssetKey(["raw", "pupil_results"]), AssetKey(["inbox", "archived_files"])} <= seen
+    # Every asset that opens the warehouse takes the one writer slot. The archive step does
+    # not open it, and the workbook, reports and CSV/Parquet read the published copy.
+    readers_of_published_copy = {AssetKey(["exports", n])
+                                 for n in ("yearly_workbooks", "school_reports", "contract_tables")}
+    writers = {d.node_def.name: d.node_def.pools for d in defs.assets
+               if d.keys != {AssetKey(["inbox", "archived_files"])}
+               and not d.keys <= readers_of_published_copy}
+    assert all(pools == {"duckdb_writer"} for pools in writers.values()), writers
+    assert {s.name for s in defs.schedules} >= {"msoko__after_vpr_spring", "msoko__after_oge"}
+    assert [s.name for s in defs.sensors] == ["msoko__inbox"]
+
+
+def test_instance_admits_one_writer(msoko_env):
+    prepare_environment(paths_from_env())
+    with DagsterInstance.get() as instance:
+        pools = instance.get_concurrency_config().pool_config
+        assert pools.default_pool_limit == 1
+        assert pools.pool_granularity.value == "op"

@@ -1,0 +1,123 @@
+"""Partitions in practice, on the skeleton's inbox (tests/test_pipeline_skeleton.py, hand
+computations there): one full run, then per-school reruns.
+
+Partition order in the instance after the full run: _unplaced, 2020-2021/vpr-spring/_window,
+…/sch000001, …/sch000002, …/sch000003, 2021-2022/vpr-spring/sch000001.
+
+- A partition rerun is idempotent: ingesting sch000001 twice leaves every raw row as the
+  full run wrote it.
+- sch000002 corrects its file (the row with criterion 6 > max 5 now reads 5,5,5,5 = 20):
+  participants 10, 15, 20, 3, 20 → n=5, sum 68, mean 13.60; mark 2 (<6): 3 → 1/5 = 20 %;
+  above 15: 20, 20 → 2/5 = 40 %. Only sch000002's raw rows change.
+- sch000001 resubmits a broken file at the same path: rejected, and its published results
+  stay (n=6, sum 66, mean 11.00). М1 = sch000001 66/6 + sch000002 68/5 → 134/11 = 12.18;
+  mark 2: 5 and 3 → 2/11 = 18.18 %; above 15: 19, 16, 20, 20 → 4/11 = 36.36 %.
+- sch000003's folder holds only a letter saved as .xlsx: rejected; the rest of the window
+  (and sch000003's rows in the municipal export at the window root) is published.
+"""
+from __future__ import annotations
+
+import pytest
+from dagster import AssetKey, DagsterInstance
+
+from msoko.demo.layouts import fis_oko_file_name, write_vpr_export
+from tests.conftest import pointed_at, query, run_pipeline
+from tests.test_pipeline_skeleton import MATHS, build_inbox, indicator, pupil
+
+pytestmark = pytest.mark.slow
+
+WINDOW = "2020-2021/vpr-spring"
+SCH1, SCH2 = f"{WINDOW}/sch000001", f"{WINDOW}/sch000002"
+INGEST = [AssetKey(["inbox", "archived_files"])] + [
+    AssetKey(["raw", t]) for t in ("files", "pupil_results", "exam_results", "criterion_scores",
+                                   "rejected_rows", "row_warnings", "ref_schools", "ref_scales",
+                                   "ref_tasks", "ref_ege_to_mark", "reference_problems")]
+RESULT_TABLES = ("files", "pupil_results", "criterion_scores", "rejected_rows", "row_warnings")
+
+
+def raw_rows(home, exclude_partition=None):
+    return {t: query(home, f"select * from raw.{t} where partition_key is distinct from ? "
+                           "order by all", [exclude_partition])
+            for t in RESULT_TABLES}
+
+
+def run_partitions(tags=None, partition_key=None, ingest_only=False):
+    from orchestration.definitions import defs
+    job = defs.resolve_job_def("msoko__full_run")
+    with DagsterInstance.get() as instance:
+        return job.execute_in_process(instance=instance, partition_key=partition_key,
+                                      tags=tags, asset_selection=INGEST if ingest_only else None,
+                                      raise_on_error=False)
+
+
+@pytest.fixture(scope="module")
+def pipeline(tmp_path_factory):
+    with pointed_at(tmp_path_factory.mktemp("partitions")) as (inbox, home):
+        build_inbox(inbox)
+        assert run_pipeline() == 0
+        yield inbox, home
+
+
+def test_broken_school_file_does_not_stop_the_window(pipeline):
+    _, home = pipeline
+    status = dict(query(home, "select split_part(path, '/', 3), status from audit.files "
+                              "where academic_year = '2020-2021' and path like '%/sch%/%'"))
+    assert status == {"sch000001": "accepted", "sch000002": "accepted", "sch000003": "rejected"}
+    assert indicator(home, "1.3.1", "school", school="sch000001", municipality="М1")[0] == 11.0
+    assert indicator(home, "1.3.1", "municipality", municipality="М2")[0] == 10.0
+    keys = dict(query(home, "select path, partition_key from raw.files"))
+    assert {k for p, k in keys.items() if "sch000003" in p} == {f"{WINDOW}/sch000003"}
+    assert keys[next(p for p in keys if "Экспорт" in p)] == f"{WINDOW}/_window"
+
+
+def test_partition_rerun_is_idempotent(pipeline):
+    _, home = pipeline
+    before = raw_rows(home)
+    for _ in range(2):
+        result = run_partitions(partition_key=SCH1, ingest_only=True)
+        assert result.success
+        assert raw_rows(home) == before
+
+
+def test_corrected_school_replaces_only_its_rows(pipeline):
+    inbox, home = pipeline
+    others_before = raw_rows(home, exclude_partition=SCH2)
+    name = fis_oko_file_name(MATHS, 4, 2021)
+    write_vpr_export(inbox / WINDOW / "sch000002" / name, [
+        pupil("sch000002", "40011", [3, 3, 2, 2]),
+        pupil("sch000002", "40012", [5, 5, 3, 2]),
+        pupil("sch000002", "40013", [5, 5, 5, 5]),
+        pupil("sch000002", "40014", [1, 1, 1, 0]),
+        pupil("sch000002", "40015", [5, 5, 5, 5]),
+    ], n_criteria=4, layout="latin", include_login=False, numbers_as_text=True)
+    assert run_partitions(partition_key=SCH2, ingest_only=True).success
+    assert raw_rows(home, exclude_partition=SCH2) == others_before
+    assert query(home, "select count(*), sum(primary_score) from raw.pupil_results "
+                       "where partition_key = ?", [SCH2]) == [(5, 68)]
+    assert query(home, "select count(*) from raw.rejected_rows where partition_key = ?", [SCH2]) == [(0,)]
+
+
+def test_broken_resubmission_keeps_published_results(pipeline):
+    inbox, home = pipeline
+    path = inbox / WINDOW / "sch000001" / fis_oko_file_name(MATHS, 4, 2021)
+    path.write_text("исправленный файл потерялся, это письмо")
+    # sch000001 and sch000002 are neighbours in the partition order: one run over both,
+    # with the marts downstream.
+    result = run_partitions(tags={"dagster/asset_partition_range_start": SCH1,
+                                  "dagster/asset_partition_range_end": SCH2})
+    assert result.success
+    check = {e.check_name: e for e in result.get_asset_check_evaluations()}["files_readable"]
+    assert not check.passed
+    assert check.metadata["by_partition"].data == {SCH1: 1}
+    assert check.metadata["previous_versions_kept"].value == 1
+    assert indicator(home, "1.3.1", "school", school="sch000001", municipality="М1")[:3] == (11.0, 66.0, 6.0)
+    assert indicator(home, "1.3.1", "school", school="sch000002", municipality="М1")[:4] == (13.6, 68.0, 5.0, False)
+    assert indicator(home, "1.3.2", "school", school="sch000002", municipality="М1")[0] == 20.0
+    assert indicator(home, "1.3.3", "school", school="sch000002", municipality="М1")[0] == 40.0
+    assert indicator(home, "1.3.1", "municipality", municipality="М1")[:3] == (12.18, 134.0, 11.0)
+    assert indicator(home, "1.3.2", "municipality", municipality="М1")[0] == 18.18
+    assert indicator(home, "1.3.3", "municipality", municipality="М1")[0] == 36.36
+    # The previous version stays accepted beside the rejected new bytes at the same path.
+    statuses = sorted(query(home, "select status from audit.files where path = ?",
+                            [f"{SCH1}/{path.name}"]))
+    assert statuses == [("accepted",), ("rejected",)]

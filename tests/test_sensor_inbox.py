@@ -1,0 +1,134 @@
+"""The inbox sensor, tick by tick, with build_sensor_context on an ephemeral instance.
+
+Inbox: the skeleton's layout (tests/test_pipeline_skeleton.py build_inbox): reference/ with
+3 files; 2020-2021/vpr-spring/ with school folders sch000001, sch000002, sch000003 and one
+multi-school export at the window root; 2021-2022/vpr-spring/sch000001.
+So the partitions are: _unplaced (always), 2020-2021/vpr-spring/{_window, sch000001,
+sch000002, sch000003}, 2021-2022/vpr-spring/sch000001 — 6 keys.
+"""
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+from dagster import DagsterInstance, build_sensor_context
+
+from orchestration.partitions import (SUBMISSIONS, inbox_partition_keys, partition_of,
+                                      scan_partitions)
+from orchestration.sensors import inbox_sensor
+from ingest.inbox import scan_inbox
+from tests.test_pipeline_skeleton import build_inbox
+
+SCH1 = "2020-2021/vpr-spring/sch000001"
+ALL_KEYS = ["_unplaced", "2020-2021/vpr-spring/_window", SCH1,
+            "2020-2021/vpr-spring/sch000002", "2020-2021/vpr-spring/sch000003",
+            "2021-2022/vpr-spring/sch000001"]
+
+
+class Ticker:
+    """Runs sensor ticks the way the daemon does: the cursor carries over and the dynamic
+    partitions the sensor asks for are added to the instance."""
+
+    def __init__(self, instance):
+        self.instance, self.cursor = instance, None
+
+    def tick(self):
+        context = build_sensor_context(instance=self.instance, cursor=self.cursor)
+        result = inbox_sensor(context)
+        self.cursor = result.cursor
+        for request in result.dynamic_partitions_requests or []:
+            self.instance.add_dynamic_partitions(request.partitions_def_name, request.partition_keys)
+        return result
+
+
+@pytest.fixture
+def inbox_and_ticker(msoko_env):
+    inbox, _ = msoko_env
+    build_inbox(inbox)
+    with DagsterInstance.ephemeral() as instance:
+        yield inbox, Ticker(instance)
+
+
+def _sch1_file(inbox):
+    return next((inbox / SCH1).iterdir())
+
+
+def test_partition_keys_and_scan_agree_with_ingest(msoko_env):
+    inbox, _ = msoko_env
+    build_inbox(inbox)
+    assert inbox_partition_keys(inbox) == ALL_KEYS
+    files, refs = scan_inbox(inbox)
+    mine, my_refs = scan_partitions(inbox, ALL_KEYS)
+    assert sorted(mine, key=lambda f: f.rel_path) == sorted(files, key=lambda f: f.rel_path)
+    assert sorted(my_refs, key=lambda f: f.rel_path) == sorted(refs, key=lambda f: f.rel_path)
+    one, refs_again = scan_partitions(inbox, [SCH1])
+    assert [f.rel_path for f in one] == [f"{SCH1}/{_sch1_file(inbox).name}"]
+    assert len(refs_again) == 3                     # schools.csv, scales.csv, tasks.csv
+    assert partition_of(("2020-2021", "vpr-spring", "x.xlsx")) == "2020-2021/vpr-spring/_window"
+    assert partition_of(("stray.xlsx",)) == "_unplaced"
+    assert partition_of(("reference", "schools.csv")) is None
+
+
+def test_first_ticks_wait_then_request_every_partition(inbox_and_ticker):
+    inbox, ticker = inbox_and_ticker
+    first = ticker.tick()
+    # First sight of 6 folders (reference + the 5 with results): none is read yet.
+    assert not first.run_requests
+    assert "папок: 6" in first.skip_reason.skip_message
+    second = ticker.tick()
+    # Sizes unchanged: a reference change is among them, so one run over all partitions.
+    assert len(second.run_requests) == 1
+    tags = second.run_requests[0].tags
+    assert tags["dagster/asset_partition_range_start"] == "_unplaced"
+    assert tags["dagster/asset_partition_range_end"] == "2021-2022/vpr-spring/sch000001"
+    assert ticker.instance.get_dynamic_partitions(SUBMISSIONS.name) == ALL_KEYS
+    assert set(json.loads(ticker.cursor)["seen"]) == {"reference"} | set(ALL_KEYS[1:])
+    third = ticker.tick()
+    assert not third.run_requests and "Новых" in third.skip_reason.skip_message
+
+
+def test_corrected_file_runs_its_partition_only(inbox_and_ticker):
+    inbox, ticker = inbox_and_ticker
+    ticker.tick(), ticker.tick()
+    path = _sch1_file(inbox)
+    original = path.read_bytes()
+    # Half-copied: the first half of the corrected bytes, then the rest on the next tick.
+    corrected = original + b"\x00" * 64            # new bytes, new hash
+    path.write_bytes(corrected[: len(corrected) // 2])
+    assert not ticker.tick().run_requests           # new size: waits
+    path.write_bytes(corrected)
+    assert not ticker.tick().run_requests           # still growing: waits
+    result = ticker.tick()                          # same size twice: read it
+    assert [r.partition_key for r in result.run_requests] == [SCH1]
+    first_key = result.run_requests[0].run_key
+    # The same bytes touched again: no run.
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
+    ticker.tick()
+    assert not ticker.tick().run_requests
+    # Back to the original bytes (the school changed its mind): a new run key, a new run,
+    # even though these bytes were seen before.
+    path.write_bytes(original)
+    ticker.tick()
+    again = ticker.tick()
+    assert [r.partition_key for r in again.run_requests] == [SCH1]
+    assert again.run_requests[0].run_key != first_key
+    path.write_bytes(corrected)
+    ticker.tick()
+    third = ticker.tick()
+    assert [r.partition_key for r in third.run_requests] == [SCH1]
+    assert third.run_requests[0].run_key not in {first_key, again.run_requests[0].run_key}
+
+
+def test_new_school_and_deleted_file(inbox_and_ticker):
+    inbox, ticker = inbox_and_ticker
+    ticker.tick(), ticker.tick()
+    new_school = inbox / "2020-2021" / "vpr-spring" / "sch000004"
+    new_school.mkdir()
+    (new_school / _sch1_file(inbox).name).write_bytes(_sch1_file(inbox).read_bytes())
+    _sch1_file(inbox).unlink()
+    # A deletion is certain at once; the new file waits one tick for a stable size.
+    assert [r.partition_key for r in ticker.tick().run_requests] == [SCH1]
+    result = ticker.tick()
+    assert [r.partition_key for r in result.run_requests] == ["2020-2021/vpr-spring/sch000004"]
+    assert "2020-2021/vpr-spring/sch000004" in ticker.instance.get_dynamic_partitions(SUBMISSIONS.name)
