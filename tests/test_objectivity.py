@@ -397,7 +397,7 @@ def test_regional_figures_stand_for_the_region_of_a_single_municipality(home, tm
     shutil.copy(home / "warehouse.duckdb", warehouse)
     con = duckdb.connect(str(warehouse))
     con.execute("update raw.ref_schools set municipality = 'М1'")
-    con.execute("""create table raw.ref_regional_figures as
+    con.execute("""create or replace table raw.ref_regional_figures as
                    select 2021 as year, 'vpr' as procedure, 4 as grade, 'математика' as subject,
                           25000 as participants, 11.0 as mean_score, 4.0 as sd_score""")
     con.close()
