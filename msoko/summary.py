@@ -19,6 +19,7 @@ def run_summary(paths: Paths) -> str:
                                      coalesce(sum(rows_set_aside), 0)
                               from audit.files where status <> 'rejected'""").fetchone()
         warnings = con.execute("select count(*) from audit.row_warnings").fetchone()[0]
+        cleaned = con.execute("select coalesce(sum(cleaned_cells), 0) from audit.files").fetchone()[0]
         indicators = con.execute("""select count(*), count(*) filter (where suppressed)
                                     from marts.msoko_indicators""").fetchone()
         rejected = con.execute("""select path, message from audit.files
@@ -32,7 +33,7 @@ def run_summary(paths: Paths) -> str:
         f"  файлы: принято {status.get('accepted', 0)}, отклонено {status.get('rejected', 0)}, "
         f"заменено новыми версиями {status.get('superseded', 0)}",
         f"  строки: прочитано {rows[0]}, загружено {rows[1]}, отложено {rows[2]} "
-        f"(предупреждений об очищенных значениях: {warnings})",
+        f"(очищено ячеек: {cleaned}; сомнительных значений оставлено с предупреждением: {warnings})",
         f"  показатели: рассчитано {indicators[0]} значений, из них скрыто (<5 участников) {indicators[1]}",
     ]
     if rejected:
