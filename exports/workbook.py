@@ -7,6 +7,7 @@ strings_to_formulas off a school name beginning with «=» can never become a fo
 """
 from __future__ import annotations
 
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -15,6 +16,7 @@ import duckdb
 import xlsxwriter
 
 from exports.atomic import atomic_target
+from msoko import faults
 
 SUPPRESSED_TEXT = "менее 5 участников"
 UNIT_LABEL = {"%": "%", "балл": "балл", "отметка": "отметка", "count": "чел."}
@@ -153,35 +155,40 @@ def _title_sheet(wb, fmt, con, year, run: RunInfo):
 
 def write_year_workbook(con, year: str, target: Path, run: RunInfo) -> Path:
     with atomic_target(target) as tmp:
-        wb = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False, "strings_to_urls": False,
-                                            "strings_to_numbers": False})
-        fmt = _formats(wb)
-        _title_sheet(wb, fmt, con, year, run)
-        municipalities = [m for (m,) in con.execute("""
-            select distinct municipality from marts.msoko_indicators
-            where academic_year = ? and level = 'municipality' order by 1""", [year]).fetchall()]
-        for municipality in municipalities:
-            _annex_sheet(wb, fmt, con, year, municipality)
-        files = con.execute("""
-            select path, "window", coalesce(school_login, ''), status, rows_read, rows_loaded,
-                   rows_set_aside, coalesce(message, ''), sha256
-            from audit.files where academic_year = ? or academic_year is null
-            order by status <> 'rejected', path""", [year]).fetchall()
-        _table_sheet(wb, fmt, "Загрузка",
-                     ["Файл", "Окно", "Школа", "Статус", "Строк прочитано", "Загружено",
-                      "Отложено", "Сообщение", "SHA-256"],
-                     [(p, w, s, STATUS_RU.get(st, st), a, b, c, m, h)
-                      for p, w, s, st, a, b, c, m, h in files],
-                     [60, 14, 12, 11, 10, 10, 10, 80, 20])
-        rejected = con.execute("""
-            select r.path, r.sheet, r.row_number, r.column_name, r.value, r.message
-            from audit.rejected_rows r join audit.files f using (sha256)
-            where f.academic_year = ? order by r.path, r.row_number""", [year]).fetchall()
-        _table_sheet(wb, fmt, "Отложенные строки",
-                     ["Файл", "Лист", "Строка", "Столбец", "Значение", "Причина"],
-                     rejected, [60, 12, 8, 22, 14, 100])
-        wb.close()
+        _write_book(con, year, tmp, run)
     return target
+
+
+def _write_book(con, year: str, tmp: Path, run: RunInfo) -> None:
+    wb = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False, "strings_to_urls": False,
+                                        "strings_to_numbers": False})
+    fmt = _formats(wb)
+    _title_sheet(wb, fmt, con, year, run)
+    municipalities = [m for (m,) in con.execute("""
+        select distinct municipality from marts.msoko_indicators
+        where academic_year = ? and level = 'municipality' order by 1""", [year]).fetchall()]
+    for municipality in municipalities:
+        _annex_sheet(wb, fmt, con, year, municipality)
+    files = con.execute("""
+        select path, "window", coalesce(school_login, ''), status, rows_read, rows_loaded,
+               rows_set_aside, coalesce(message, ''), sha256
+        from audit.files where academic_year = ? or academic_year is null
+        order by status <> 'rejected', path""", [year]).fetchall()
+    _table_sheet(wb, fmt, "Загрузка",
+                 ["Файл", "Окно", "Школа", "Статус", "Строк прочитано", "Загружено",
+                  "Отложено", "Сообщение", "SHA-256"],
+                 [(p, w, s, STATUS_RU.get(st, st), a, b, c, m, h)
+                  for p, w, s, st, a, b, c, m, h in files],
+                 [60, 14, 12, 11, 10, 10, 10, 80, 20])
+    rejected = con.execute("""
+        select r.path, r.sheet, r.row_number, r.column_name, r.value, r.message
+        from audit.rejected_rows r join audit.files f using (sha256)
+        where f.academic_year = ? order by r.path, r.row_number""", [year]).fetchall()
+    _table_sheet(wb, fmt, "Отложенные строки",
+                 ["Файл", "Лист", "Строка", "Столбец", "Значение", "Причина"],
+                 rejected, [60, 12, 8, 22, 14, 100])
+    wb.close()
+    faults.reached("workbook")
 
 
 def write_workbooks(warehouse: Path, out_dir: Path, run: RunInfo) -> list[Path]:
@@ -189,6 +196,12 @@ def write_workbooks(warehouse: Path, out_dir: Path, run: RunInfo) -> list[Path]:
     try:
         years = [y for (y,) in con.execute(
             "select distinct academic_year from marts.msoko_indicators order by 1").fetchall()]
-        return [write_year_workbook(con, y, out_dir / f"msoko_{y}.xlsx", run) for y in years]
+        # Every book is written before any replaces its predecessor: a run that dies half-way
+        # leaves all of last run's books, never a mix of two runs.
+        targets = [out_dir / f"msoko_{y}.xlsx" for y in years]
+        with ExitStack() as publish:
+            for year, target in zip(years, targets):
+                _write_book(con, year, publish.enter_context(atomic_target(target)), run)
+        return targets
     finally:
         con.close()

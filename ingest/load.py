@@ -11,6 +11,8 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from msoko import faults
+
 RAW_SCHEMA = "raw"
 
 
@@ -26,6 +28,7 @@ def load_raw_tables(warehouse: Path, tables: dict[str, pa.Table]) -> dict[str, i
             con.execute(f"CREATE OR REPLACE TABLE {RAW_SCHEMA}.{name} AS SELECT * FROM incoming")
             con.unregister("incoming")
             counts[name] = tbl.num_rows
+        faults.reached("loading")
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")

@@ -15,6 +15,7 @@ import time
 
 from msoko.config import paths_from_env
 from msoko.instance import prepare_environment
+from msoko.runlock import exclusive_run
 
 QUIET_DAGSTER = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
@@ -35,12 +36,15 @@ def cmd_run(_args) -> int:
     print(f"msoko: входящие {paths.inbox}\n       результаты {paths.home}", flush=True)
     from dagster import DagsterInstance
 
+    from msoko.summary import run_summary
     from orchestration.definitions import defs
     started = time.monotonic()
     job = defs.resolve_job_def("msoko__full_run")
-    with DagsterInstance.get() as instance:
+    with DagsterInstance.get() as instance, exclusive_run(paths, instance) as tags:
         result = job.execute_in_process(instance=instance, run_config=QUIET_DAGSTER,
-                                        raise_on_error=False)
+                                        raise_on_error=False, tags=tags)
+        # Read back under the lock: a queued run starts writing the warehouse once it is free.
+        summary = run_summary(paths) if result.success else ""
     if not result.success:
         failed = [e for e in result.all_events if e.is_step_failure]
         for event in failed:
@@ -49,8 +53,7 @@ def cmd_run(_args) -> int:
                   file=sys.stderr)
         print(f"msoko: запуск {result.run_id} завершился ошибкой", file=sys.stderr)
         return 1
-    from msoko.summary import run_summary
-    print(run_summary(paths))
+    print(summary)
     print(f"  запуск {result.run_id} за {time.monotonic() - started:.1f} с")
     return 0
 

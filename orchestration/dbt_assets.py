@@ -15,6 +15,7 @@ from typing import Any
 from dagster import AssetExecutionContext, AssetKey
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
+from msoko import faults
 from msoko.config import DBT_PROJECT_DIR
 from orchestration.ingest_assets import WAREHOUSE_POOL
 from orchestration.resources import MsokoPaths
@@ -68,7 +69,7 @@ def build_dbt_assets():
     def msoko_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource,
                          msoko_paths: MsokoPaths):
         os.environ["MSOKO_WAREHOUSE"] = str(msoko_paths.paths().warehouse)
-        yield from dbt.cli(["build"], context=context, target_path=TARGET_PATH).stream()
+        yield from faults.each(dbt.cli(["build"], context=context, target_path=TARGET_PATH).stream(), "dbt")
 
     return msoko_dbt_models
 

@@ -16,6 +16,7 @@ MART_KEYS = [AssetKey(["marts", "msoko_indicators"]), AssetKey(["audit", "files"
 
 
 @asset(key=["exports", "yearly_workbooks"], group_name="exports", deps=MART_KEYS,
+       pool=WAREHOUSE_POOL,   # reads the warehouse: a concurrent run's writer would lock it out
        description="Одна книга Excel на учебный год: показатели по форме приложения к "
                    "положению о МСОКО, отчёт о загрузке, отложенные строки.")
 def yearly_workbooks(context: AssetExecutionContext, msoko_paths: MsokoPaths) -> MaterializeResult:
@@ -26,7 +27,9 @@ def yearly_workbooks(context: AssetExecutionContext, msoko_paths: MsokoPaths) ->
     return MaterializeResult(metadata={"workbooks": [str(p) for p in written]})
 
 
-@asset(key=["exports", "published_warehouse"], group_name="exports", deps=MART_KEYS,
+# Published last, after the workbooks: a run that dies before the end publishes nothing.
+@asset(key=["exports", "published_warehouse"], group_name="exports",
+       deps=MART_KEYS + [AssetKey(["exports", "yearly_workbooks"])],
        pool=WAREHOUSE_POOL,
        description="Read-only copy of the warehouse for analysts, replaced atomically after "
                    "each successful run.")
