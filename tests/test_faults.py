@@ -5,8 +5,8 @@ byte as they were, and the next run gives the same tables as a run that never cr
 The story (one module fixture, every run shared by the tests below):
   home A: run over inbox v1 (the skeleton inbox) → published copy P1, workbooks W1.
   inbox v2 = v1 + a corrected resubmission of sch000001's VPR-4 mathematics 2021 in
-      sch000001/исправление/ with a later mtime: pupil 40002 now has 3, 3, 1, 0 (8 points)
-      instead of 2, 2, 1, 0 (7 points instead of 5).
+      sch000001/исправление/ with a later mtime: pupil 40002 now has 3, 3, 1, 0 (7 points)
+      instead of 2, 2, 1, 0 (5 points).
   home A: four runs over v2, each killed — while reading files (after the 2nd file), inside
       the raw-table transaction, during dbt (after 3 dbt events), and after the 2nd yearly
       workbook was written but before any was published; then one run that completes.
