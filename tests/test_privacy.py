@@ -18,7 +18,7 @@ import pytest
 from openpyxl import load_workbook
 
 from exports.workbook import SUPPRESSED_TEXT
-from ingest.readers import read_table_file
+from ingest.readers import UnreadableFile, read_table_file
 from tests.test_fuzz import FORMULA, hostile_run  # noqa: F401  (the shared session fixture)
 
 NAME_COLUMN = re.compile(r"фио|фамил|имя|отчеств|name", re.IGNORECASE)
@@ -29,7 +29,10 @@ def pupil_names(inbox: Path) -> set[str]:
     """Every value of a «ФИО» column in the inbox's protocols."""
     names = set()
     for path in sorted(inbox.glob("*/*/Протокол*")):
-        rows = read_table_file(path)[0].rows
+        try:
+            rows = read_table_file(path)[0].rows
+        except UnreadableFile:        # the million-row protocol, refused by design
+            continue
         col = rows[0].index("ФИО")
         names |= {r[col].strip() for r in rows[1:] if len(r) > col and r[col].strip()}
     return names
