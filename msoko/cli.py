@@ -34,13 +34,11 @@ def cmd_run(_args) -> int:
     prepare_environment(paths)
     _configure_progress()
     print(f"msoko: входящие {paths.inbox}\n       результаты {paths.home}", flush=True)
-    from dagster import DagsterInstance
-
     from msoko.summary import run_summary
     from orchestration.definitions import defs
     started = time.monotonic()
     job = defs.resolve_job_def("msoko__full_run")
-    with DagsterInstance.get() as instance, exclusive_run(paths, instance) as tags:
+    with exclusive_run(paths) as (instance, tags):
         result = job.execute_in_process(instance=instance, run_config=QUIET_DAGSTER,
                                         raise_on_error=False, tags=tags)
         # Read back under the lock: a queued run starts writing the warehouse once it is free.

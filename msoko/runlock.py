@@ -24,8 +24,12 @@ LOCK_NAME = "msoko-run.lock"
 
 
 @contextmanager
-def exclusive_run(paths: Paths, instance, say: Callable[[str], None] = print) -> Iterator[dict]:
-    """Hold the run lock; yields the tags the run must carry so a later run can reclaim it."""
+def exclusive_run(paths: Paths, say: Callable[[str], None] = print) -> Iterator[tuple]:
+    """Hold the run lock, then open the Dagster instance (two processes creating a fresh
+    instance's tables at once collide, seen in the concurrency test). Yields the instance
+    and the tags the run must carry so that a later run can reclaim it."""
+    from dagster import DagsterInstance
+
     paths.dagster_home.mkdir(parents=True, exist_ok=True)
     with open(paths.dagster_home / LOCK_NAME, "a+") as lock:
         try:
@@ -34,10 +38,11 @@ def exclusive_run(paths: Paths, instance, say: Callable[[str], None] = print) ->
             say("msoko: идёт другой запуск; этот запуск поставлен в очередь и начнётся, "
                 "когда тот закончится")
             fcntl.flock(lock, fcntl.LOCK_EX)
-        for run_id in reclaim_dead_runs(instance):
-            say(f"msoko: запуск {run_id} был прерван (процесс завершился аварийно); "
-                "он отмечен как неудачный, его блокировки сняты")
-        yield {LAUNCHER_TAG: LAUNCHER}
+        with DagsterInstance.get() as instance:
+            for run_id in reclaim_dead_runs(instance):
+                say(f"msoko: запуск {run_id} был прерван (процесс завершился аварийно); "
+                    "он отмечен как неудачный, его блокировки сняты")
+            yield instance, {LAUNCHER_TAG: LAUNCHER}
 
 
 def reclaim_dead_runs(instance) -> list[str]:
