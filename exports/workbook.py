@@ -11,6 +11,7 @@ school name beginning with «=» can never become a formula.
 from __future__ import annotations
 
 import hashlib
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -26,6 +27,7 @@ from exports.sheets import SHEETS
 from exports.tables import write_table, write_title
 from exports.texts import FILE_STATUS
 from exports.warehouse_reads import existing_tables, school_names
+from msoko import faults
 
 
 @dataclass(frozen=True)
@@ -179,6 +181,12 @@ def _rejected_sheet(wb, fmt, con, year):
 
 
 def write_year_workbook(con, year: str, target: Path, run: RunInfo, warehouse: str = "") -> Path:
+    with atomic_target(target) as tmp:
+        _write_book(con, year, tmp, run, warehouse)
+    return target
+
+
+def _write_book(con, year: str, tmp: Path, run: RunInfo, warehouse: str) -> None:
     tables = existing_tables(con)
     names = school_names(con)
     municipality_schools: dict[str, list[str]] = {}
@@ -188,20 +196,19 @@ def write_year_workbook(con, year: str, target: Path, run: RunInfo, warehouse: s
         municipality_schools.setdefault(muni, []).append(login)
     for logins in municipality_schools.values():
         logins.sort(key=lambda login: names.get(login, login))
-    with atomic_target(target) as tmp:
-        wb = xlsxwriter.Workbook(str(tmp), workbook_options())
-        fmt = formats(wb)
-        title = wb.add_worksheet("Титул")      # first tab; filled last, when the notes are known
-        for municipality in municipality_schools:
-            _annex_sheet(wb, fmt, con, year, municipality, names)
-        notes = [n for n in (writer(wb, fmt, con, year, names, tables) for writer in SHEETS) if n]
-        mark_distribution_sheet(wb, fmt, con, year, names, municipality_schools)
-        score_histogram_sheet(wb, fmt, con, year, list(municipality_schools), tables)
-        _load_sheet(wb, fmt, con, year)
-        _rejected_sheet(wb, fmt, con, year)
-        _title_sheet(title, fmt, con, year, run, notes, warehouse)
-        wb.close()
-    return target
+    wb = xlsxwriter.Workbook(str(tmp), workbook_options())
+    fmt = formats(wb)
+    title = wb.add_worksheet("Титул")      # first tab; filled last, when the notes are known
+    for municipality in municipality_schools:
+        _annex_sheet(wb, fmt, con, year, municipality, names)
+    notes = [n for n in (writer(wb, fmt, con, year, names, tables) for writer in SHEETS) if n]
+    mark_distribution_sheet(wb, fmt, con, year, names, municipality_schools)
+    score_histogram_sheet(wb, fmt, con, year, list(municipality_schools), tables)
+    _load_sheet(wb, fmt, con, year)
+    _rejected_sheet(wb, fmt, con, year)
+    _title_sheet(title, fmt, con, year, run, notes, warehouse)
+    wb.close()
+    faults.reached("workbook")
 
 
 def write_workbooks(warehouse: Path, out_dir: Path, run: RunInfo) -> list[Path]:
@@ -209,7 +216,13 @@ def write_workbooks(warehouse: Path, out_dir: Path, run: RunInfo) -> list[Path]:
     try:
         years = [y for (y,) in con.execute(
             "select distinct academic_year from marts.msoko_indicators order by 1").fetchall()]
-        return [write_year_workbook(con, y, out_dir / f"msoko_{y}.xlsx", run, str(warehouse))
-                for y in years]
+        # Every book is written before any replaces its predecessor: a run that dies half-way
+        # leaves all of last run's books, never a mix of two runs.
+        targets = [out_dir / f"msoko_{y}.xlsx" for y in years]
+        with ExitStack() as publish:
+            for year, target in zip(years, targets):
+                _write_book(con, year, publish.enter_context(atomic_target(target)), run,
+                            str(warehouse))
+        return targets
     finally:
         con.close()

@@ -26,6 +26,7 @@ from ingest.pupil_results import parse_pupil_file
 from ingest.readers import UnreadableFile, read_table_file
 from ingest.reference import ReferenceTables, load_reference, validate_reference
 from ingest.windows import EXAM_PROCEDURES, WINDOW_PROCEDURE, spring_year
+from msoko import faults
 
 Progress = Callable[[str], None]
 
@@ -124,6 +125,7 @@ def parse_inbox(archived: ArchivedInbox, progress: Progress = _quiet) -> ParsedB
         else:
             parsed = parse_file(item, archived.archived[item.sha256], reference, lookup)
         batch.files.append((item, parsed))
+        faults.reached("reading")
         verdict = "отклонён" if parsed.status == "rejected" else f"{parsed.rows_read} строк"
         progress(f"чтение [{n}/{total}] {item.rel_path}: {verdict}")
     return batch

@@ -5,6 +5,7 @@ could NOT be cleaned unambiguously (the caller turns that into a warning or a se
 """
 from __future__ import annotations
 
+import math
 import re
 from functools import lru_cache
 
@@ -38,7 +39,7 @@ def parse_int(text: str) -> int | None:
         value = float(t)
     except ValueError:
         return None
-    if value != int(value):
+    if not math.isfinite(value) or value != int(value):   # '1e309', 'inf', 'nan' (fuzz found)
         return None
     return int(value)
 

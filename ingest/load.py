@@ -21,6 +21,7 @@ import duckdb
 import pyarrow as pa
 
 from ingest.raw_schema import SCHEMAS
+from msoko import faults
 
 RAW_SCHEMA = "raw"
 PARTITION_COLUMN = "partition_key"
@@ -114,6 +115,7 @@ def load_partitions(warehouse: Path, keys: Iterable[str], tables: dict[str, pa.T
             f"select count(*) from {RAW_SCHEMA}.{name} where partition_key in (select k from loaded_keys)"
         ).fetchone()[0] if name in PARTITIONED else tables[name].num_rows for name in SCHEMAS}
         kept = con.execute("select count(*) from kept").fetchone()[0]
+        faults.reached("loading")
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")

@@ -35,13 +35,12 @@ def cmd_run(_args) -> int:
     prepare_environment(paths)
     _configure_progress()
     print(f"msoko: входящие {paths.inbox}\n       результаты {paths.home}", flush=True)
-    from dagster import DagsterInstance
-
+    from msoko.runlock import exclusive_run
     from orchestration.definitions import defs
     from orchestration.partitions import SUBMISSIONS, full_run_tags, inbox_partition_keys
     started = time.monotonic()
     job = defs.resolve_job_def("msoko__full_run")
-    with DagsterInstance.get() as instance:
+    with exclusive_run(paths) as (instance, lock_tags):
         # Every submission folder becomes a partition; one run covers them all.
         known = set(instance.get_dynamic_partitions(SUBMISSIONS.name))
         new = [k for k in inbox_partition_keys(paths.inbox) if k not in known]
@@ -49,9 +48,11 @@ def cmd_run(_args) -> int:
             instance.add_dynamic_partitions(SUBMISSIONS.name, new)
         keys = instance.get_dynamic_partitions(SUBMISSIONS.name)
         print(f"       разделов (папок подачи): {len(keys)}", flush=True)
-        result = job.execute_in_process(instance=instance, run_config=QUIET_DAGSTER,
-                                        tags={**full_run_tags(keys), "msoko/trigger": "cli"},
-                                        raise_on_error=False)
+        result = job.execute_in_process(
+            instance=instance, run_config=QUIET_DAGSTER, raise_on_error=False,
+            tags={**full_run_tags(keys), **lock_tags, "msoko/trigger": "cli"})
+        # Read back under the lock: a queued `msoko run` starts writing once it is free.
+        summary = _summary_when_free(paths) if result.success else ""
     if not result.success:
         failed = [e for e in result.all_events if e.is_step_failure]
         for event in failed:
@@ -60,7 +61,7 @@ def cmd_run(_args) -> int:
                   file=sys.stderr)
         print(f"msoko: запуск {result.run_id} завершился ошибкой", file=sys.stderr)
         return 1
-    print(_summary_when_free(paths))
+    print(summary)
     print(f"  запуск {result.run_id} за {time.monotonic() - started:.1f} с")
     return 0
 

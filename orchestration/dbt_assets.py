@@ -15,6 +15,7 @@ from typing import Any
 from dagster import AssetExecutionContext, AssetKey
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
+from msoko import faults
 from msoko.config import DBT_PROJECT_DIR
 from orchestration.ingest_assets import WAREHOUSE_POOL
 from orchestration.resources import MsokoPaths
@@ -68,7 +69,8 @@ def build_dbt_assets():
     def msoko_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource,
                          msoko_paths: MsokoPaths):
         os.environ["MSOKO_WAREHOUSE"] = str(msoko_paths.paths().warehouse)
-        yield from dbt.cli(["build"], context=context, target_path=TARGET_PATH).stream()
+        events = dbt.cli(["build"], context=context, target_path=TARGET_PATH).stream()
+        yield from faults.each(events, "dbt")     # inert unless MSOKO_FAULT=dbt
 
     return msoko_dbt_models
 

@@ -1,8 +1,9 @@
-"""Publication assets. First the read-only warehouse copy analysts query (swapped in
-atomically, so an open analyst session never blocks a run); then, read from that same copy,
-the yearly workbooks officials read, a one-page report per school, and CSV/Parquet of every
-contract table. Reading the published copy means the exports never hold the pipeline's
-warehouse open, and every output of a run describes exactly the data analysts see."""
+"""Publication assets. First the read-only warehouse copy analysts query; then, read from
+that same copy, the yearly workbooks officials read, a one-page report per school, and
+CSV/Parquet of every contract table. Reading the copy means the exports never hold the
+pipeline's warehouse open, and every output of a run describes exactly the data analysts
+see. All of it is staged in the run's release folder and made visible at once by the last
+step (exports/release.py), so a failed or killed run publishes nothing."""
 # No `from __future__ import annotations`: Dagster inspects the context annotation at runtime.
 from datetime import datetime, timezone
 
@@ -10,6 +11,7 @@ from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
 
 from exports.atomic import publish_warehouse
 from exports.contract_tables import write_contract_tables
+from exports.release import activate, staged
 from exports.school_report import write_school_reports
 from exports.workbook import RunInfo, write_workbooks
 from orchestration.ingest_assets import WAREHOUSE_POOL
@@ -28,18 +30,24 @@ PUBLISHED = AssetKey(["exports", "published_warehouse"])
 PUBLISHED_NAME = "msoko.duckdb"
 
 
-def _published(msoko_paths: MsokoPaths):
-    return msoko_paths.paths().published / PUBLISHED_NAME
+def _release(context, msoko_paths: MsokoPaths):
+    """This run's release folder (exports/release.py): everything is written there and
+    becomes visible together when exports/release makes it current."""
+    return staged(msoko_paths.paths().home, context.run_id)
+
+
+def _staged_copy(context, msoko_paths: MsokoPaths):
+    return _release(context, msoko_paths) / "published" / PUBLISHED_NAME
 
 
 @asset(key=PUBLISHED, group_name="exports", deps=MART_KEYS + LATER_MART_KEYS,
        pool=WAREHOUSE_POOL,
        description="Read-only copy of the warehouse for analysts ($MSOKO_HOME/published/"
-                   "msoko.duckdb), replaced atomically after each successful run.")
+                   "msoko.duckdb), staged in the run's release and made visible with the "
+                   "workbooks and reports by exports/release.")
 def published_warehouse(context: AssetExecutionContext, msoko_paths: MsokoPaths) -> MaterializeResult:
-    paths = msoko_paths.paths()
-    target = publish_warehouse(paths.warehouse, paths.published / PUBLISHED_NAME)
-    reporter(context, "публикация")(f"хранилище для аналитиков: {target}")
+    target = publish_warehouse(msoko_paths.paths().warehouse, _staged_copy(context, msoko_paths))
+    reporter(context, "публикация")(f"копия хранилища подготовлена: {target}")
     return MaterializeResult(metadata={"path": str(target)})
 
 
@@ -49,34 +57,50 @@ def published_warehouse(context: AssetExecutionContext, msoko_paths: MsokoPaths)
                    "ВПР и журнал, решаемость заданий, диаграммы, отчёт о загрузке.")
 def yearly_workbooks(context: AssetExecutionContext, msoko_paths: MsokoPaths) -> MaterializeResult:
     run = RunInfo(run_id=context.run_id, started_at=datetime.now(timezone.utc))
-    written = write_workbooks(_published(msoko_paths), msoko_paths.paths().exports, run)
-    reporter(context, "публикация")(f"книги Excel: {', '.join(str(p) for p in written)}")
-    return MaterializeResult(metadata={"workbooks": [str(p) for p in written]})
+    written = write_workbooks(_staged_copy(context, msoko_paths),
+                              _release(context, msoko_paths) / "exports", run)
+    reporter(context, "публикация")(f"книги Excel подготовлены: {len(written)}")
+    return MaterializeResult(metadata={"workbooks": [p.name for p in written]})
 
 
 @asset(key=["exports", "school_reports"], group_name="exports", deps=[PUBLISHED],
        description="Отчёт на одну страницу для каждой школы (HTML): показатели рядом с "
                    "муниципалитетом и регионом, признаки необъективности, замечания к файлам.")
 def school_reports(context: AssetExecutionContext, msoko_paths: MsokoPaths) -> MaterializeResult:
-    out = msoko_paths.paths().exports / "schools"
-    indexes = write_school_reports(_published(msoko_paths), out, context.run_id,
+    out = _release(context, msoko_paths) / "exports" / "schools"
+    indexes = write_school_reports(_staged_copy(context, msoko_paths), out, context.run_id,
                                    datetime.now(timezone.utc))
-    reporter(context, "публикация")(f"отчёты школ: {', '.join(str(p) for p in indexes)}")
-    return MaterializeResult(metadata={"indexes": [str(p) for p in indexes]})
+    reporter(context, "публикация")(f"отчёты школ подготовлены: {len(indexes)} учебных года")
+    return MaterializeResult(metadata={"indexes": [str(p.relative_to(out)) for p in indexes]})
 
 
 @asset(key=["exports", "contract_tables"], group_name="exports", deps=[PUBLISHED],
        description="CSV and Parquet of every contract table (INDICATORS.md §D) in "
                    "$MSOKO_HOME/exports/tables/, for other tools.")
 def contract_tables(context: AssetExecutionContext, msoko_paths: MsokoPaths) -> MaterializeResult:
-    out = msoko_paths.paths().exports / "tables"
-    written, missing = write_contract_tables(_published(msoko_paths), out)
+    out = _release(context, msoko_paths) / "exports" / "tables"
+    written, missing = write_contract_tables(_staged_copy(context, msoko_paths), out)
     report = reporter(context, "публикация")
-    report(f"таблицы CSV и Parquet: {out} ({len(written)} файлов)")
+    report(f"таблицы CSV и Parquet подготовлены: {len(written)} файлов")
     if missing:
         report(f"ещё не рассчитаны: {', '.join(missing)}")
-    return MaterializeResult(metadata={"directory": str(out), "files": len(written),
-                                       "missing": missing})
+    return MaterializeResult(metadata={"files": len(written), "missing": missing})
 
 
-EXPORT_ASSETS = [published_warehouse, yearly_workbooks, school_reports, contract_tables]
+@asset(key=["exports", "release"], group_name="exports",
+       deps=[PUBLISHED, AssetKey(["exports", "yearly_workbooks"]),
+             AssetKey(["exports", "school_reports"]), AssetKey(["exports", "contract_tables"])],
+       description="Makes this run's warehouse copy, workbooks, reports and tables visible "
+                   "together ($MSOKO_HOME/published, $MSOKO_HOME/exports) by one rename; a run "
+                   "that fails or dies before this step changes nothing anyone can see.")
+def release(context: AssetExecutionContext, msoko_paths: MsokoPaths) -> MaterializeResult:
+    paths = msoko_paths.paths()
+    activate(paths.home, context.run_id)
+    report = reporter(context, "публикация")
+    report(f"хранилище для аналитиков: {paths.published / PUBLISHED_NAME}")
+    report(f"книги Excel, отчёты школ, таблицы: {paths.exports}")
+    return MaterializeResult(metadata={"release": context.run_id, "published": str(paths.published),
+                                       "exports": str(paths.exports)})
+
+
+EXPORT_ASSETS = [published_warehouse, yearly_workbooks, school_reports, contract_tables, release]

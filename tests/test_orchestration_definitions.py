@@ -41,9 +41,10 @@ def test_flow_schedules_sensor_and_writer_pool(msoko_env):
                 todo.append(parent)
     assert {AssetKey(["raw", "pupil_results"]), AssetKey(["inbox", "archived_files"])} <= seen
     # Every asset that opens the warehouse takes the one writer slot. The archive step does
-    # not open it, and the workbook, reports and CSV/Parquet read the published copy.
+    # not open it; the workbook, reports and CSV/Parquet read the staged copy, and the release
+    # step only renames a link.
     readers_of_published_copy = {AssetKey(["exports", n])
-                                 for n in ("yearly_workbooks", "school_reports", "contract_tables")}
+                                 for n in ("yearly_workbooks", "school_reports", "contract_tables", "release")}
     writers = {d.node_def.name: d.node_def.pools for d in defs.assets
                if d.keys != {AssetKey(["inbox", "archived_files"])}
                and not d.keys <= readers_of_published_copy}
