@@ -13,6 +13,7 @@ from typing import Callable
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from expectations.exam_results import exam_result_rules
 from expectations.gx_runner import RuleOutcome, run_suite
@@ -109,23 +110,53 @@ def parse_inbox(archived: ArchivedInbox, progress: Progress = _quiet) -> ParsedB
              f"{len(reference.tasks)} заданий")
     batch = ParsedBatch(archived, reference)
     total = len(archived.files)
+    # A progress line is a Dagster event (≈35 ms each in the run's event log): one per file
+    # would cost ≈12 minutes over a region's 20,000 files, so report every ≈5 %.
+    every = max(1, total // 20)
+    rows = rejected = 0
     for n, item in enumerate(archived.files, start=1):
         parsed = parse_file(item, archived.archived[item.sha256], reference, lookup)
+        parsed.criteria = _compact_criteria(parsed.criteria)
         batch.files.append((item, parsed))
-        verdict = "отклонён" if parsed.status == "rejected" else f"{parsed.rows_read} строк"
-        progress(f"чтение [{n}/{total}] {item.rel_path}: {verdict}")
+        rows += parsed.rows_read
+        rejected += parsed.status == "rejected"
+        if n % every == 0 or n == total:
+            progress(f"чтение [{n}/{total}]: {rows} строк, отклонено файлов {rejected}")
     return batch
 
 
+_CRITERIA_TYPES = (("row_number", pa.int64()), ("column_no", pa.int32()),
+                   ("task_label", pa.string()), ("max_points", pa.int32()),
+                   ("points", pa.int32()), ("not_done", pa.bool_()))
+
+
+def _compact_criteria(criteria) -> pa.Table | list:
+    """One file's (row_number, column_no, label, max, points, not_done) tuples as a small
+    Arrow table: a region's ≈18M criterion scores as Python tuples take ≈2 GB."""
+    if not isinstance(criteria, list) or not criteria:
+        return criteria
+    columns = list(zip(*criteria))
+    return pa.table({name: pa.array(col, type=t) for (name, t), col in zip(_CRITERIA_TYPES, columns)})
+
+
 def _frame(batch: ParsedBatch, kind: str) -> pd.DataFrame:
-    rows = []
+    # Column by column, without copying 1.2M row dicts (time and memory at region size).
+    columns: dict[str, list] = {}
+    per_file: dict[str, list] = {"sha256": [], "rel_path": [], "sheet": []}
+    n = 0
     for item, parsed in batch.files:
-        if parsed.status != "parsed" or parsed.kind != kind:
+        if parsed.status != "parsed" or parsed.kind != kind or not parsed.rows:
             continue
-        for r in parsed.rows:
-            rows.append({**r, "sha256": item.sha256, "rel_path": item.rel_path,
-                         "sheet": parsed.sheet})
-    frame = pd.DataFrame(rows)
+        for key in parsed.rows[0]:
+            columns.setdefault(key, [None] * n)
+        for key, values in columns.items():
+            values.extend([r.get(key) for r in parsed.rows])
+        m = len(parsed.rows)
+        per_file["sha256"].extend([item.sha256] * m)
+        per_file["rel_path"].extend([item.rel_path] * m)
+        per_file["sheet"].extend([parsed.sheet] * m)
+        n += m
+    frame = pd.DataFrame({**columns, **per_file} if n else {})
     for col in ("primary_score", "scale_max", "criterion_excess", "bad_cells", "test_score"):
         if col in frame:
             frame[col] = frame[col].astype("Int64")
@@ -205,28 +236,29 @@ def _reject_unknown_school_files(batch: ParsedBatch, set_aside: dict[str, list[d
 
 
 def _build_tables(batch: ParsedBatch, set_aside, failed_rows) -> dict[str, pa.Table]:
-    files, pupils, exams, criteria, warnings = [], [], [], [], []
+    files, criteria, warnings = [], [], []
+    # Result rows go straight into columns (no per-row dict copies: 1.2M rows a region).
+    results = {kind: {name: [] for name in raw_schema.SCHEMAS[kind].names}
+               for kind in ("pupil_results", "exam_results")}
     for item, parsed in batch.files:
         context = {"sha256": item.sha256, "academic_year": item.academic_year,
                    "window": item.window, "procedure": parsed.procedure,
-                   "subject": parsed.subject, "grade": parsed.grade, "year": parsed.year,
+                   "grade": parsed.grade, "year": parsed.year,
                    "received_at": item.received_at}
         bad = failed_rows.get(item.sha256, set()) if parsed.status == "parsed" else set()
         loaded = 0
         if parsed.status == "parsed":
-            target = pupils if parsed.kind == "pupil_results" else exams
-            for r in parsed.rows:
-                if r["row_number"] in bad:
-                    continue
-                loaded += 1
-                target.append({**r, **context, "subject": r.get("subject") or parsed.subject})
-            row_subject = {r["row_number"]: r.get("subject") or parsed.subject for r in parsed.rows}
-            for (row_number, col, label, mx, pts, nd) in parsed.criteria:
-                if row_number not in bad:
-                    criteria.append({"sha256": item.sha256, "row_number": row_number,
-                                     "subject": row_subject.get(row_number), "column_no": col,
-                                     "task_label": label, "max_points": mx, "points": pts,
-                                     "not_done": nd})
+            kept = [r for r in parsed.rows if r["row_number"] not in bad]
+            loaded = len(kept)
+            for name, values in results[parsed.kind].items():
+                if name == "subject":
+                    values.extend([r.get("subject") or parsed.subject for r in kept])
+                elif name in context:
+                    values.extend([context[name]] * loaded)
+                else:
+                    values.extend([r.get(name) for r in kept])
+            if isinstance(parsed.criteria, pa.Table) and parsed.criteria.num_rows:
+                criteria.append(_criteria_table(item, parsed, bad))
             warnings.extend({**w, "path": item.rel_path} for w in parsed.warnings)
         files.append({
             "path": item.rel_path, "sha256": item.sha256, "received_at": item.received_at,
@@ -242,11 +274,35 @@ def _build_tables(batch: ParsedBatch, set_aside, failed_rows) -> dict[str, pa.Ta
         })
     ref = batch.reference
     rows = {
-        "files": files, "pupil_results": pupils, "exam_results": exams,
-        "criterion_scores": criteria,
+        "files": files,
         "rejected_rows": [r for rows in set_aside.values() for r in rows],
         "row_warnings": warnings, "ref_schools": ref.schools, "ref_scales": ref.scales,
         "ref_tasks": ref.tasks, "ref_ege_to_mark": ref.ege_to_mark,
         "reference_problems": ref.problems,
     }
-    return {name: raw_schema.table(name, data) for name, data in rows.items()}
+    tables = {name: raw_schema.table(name, data) for name, data in rows.items()}
+    for kind, columns in results.items():
+        tables[kind] = pa.Table.from_pydict(columns, schema=raw_schema.SCHEMAS[kind])
+    schema = raw_schema.SCHEMAS["criterion_scores"]
+    tables["criterion_scores"] = (pa.concat_tables(criteria).cast(schema) if criteria
+                                  else schema.empty_table())
+    return {name: tables[name] for name in raw_schema.SCHEMAS}
+
+
+def _criteria_table(item, parsed, bad: set[int]) -> pa.Table:
+    """One file's criterion scores without its set-aside rows, in the raw table's columns."""
+    crit = parsed.criteria
+    if bad:
+        keep = pc.invert(pc.is_in(crit["row_number"], value_set=pa.array(sorted(bad), pa.int64())))
+        crit = crit.filter(keep)
+    n = crit.num_rows
+    if parsed.kind == "exam_results":      # one protocol holds several subjects
+        by_row = {r["row_number"]: r.get("subject") or parsed.subject for r in parsed.rows}
+        subject = pa.array([by_row.get(r) for r in crit["row_number"].to_pylist()], pa.string())
+    else:
+        subject = pa.array([parsed.subject] * n, pa.string())
+    return pa.table({
+        "sha256": pa.array([item.sha256] * n, pa.string()), "row_number": crit["row_number"],
+        "subject": subject, "column_no": crit["column_no"], "task_label": crit["task_label"],
+        "max_points": crit["max_points"], "points": crit["points"], "not_done": crit["not_done"],
+    })
