@@ -113,16 +113,56 @@ def parse_inbox(archived: ArchivedInbox, progress: Progress = _quiet) -> ParsedB
     # A progress line is a Dagster event (≈35 ms each in the run's event log): one per file
     # would cost ≈12 minutes over a region's 20,000 files, so report every ≈5 %.
     every = max(1, total // 20)
+    interned: dict[str, str] = {}
     rows = rejected = 0
     for n, item in enumerate(archived.files, start=1):
         parsed = parse_file(item, archived.archived[item.sha256], reference, lookup)
         parsed.criteria = _compact_criteria(parsed.criteria)
+        if parsed.rows:
+            parsed.rows = RowColumns(parsed.rows, interned)
         batch.files.append((item, parsed))
         rows += parsed.rows_read
         rejected += parsed.status == "rejected"
         if n % every == 0 or n == total:
             progress(f"чтение [{n}/{total}]: {rows} строк, отклонено файлов {rejected}")
     return batch
+
+
+class RowColumns:
+    """One file's candidate rows kept column by column: a dict per row costs ≈2 KB, so a
+    region's 1.2M rows would take ≈2.5 GB; columns with repeated texts shared take ≈10×
+    less. Iterating or indexing still gives row dicts, for callers that want rows."""
+
+    __slots__ = ("columns", "n")
+    SHARED = ("school_login", "variant", "class_letter", "region_text", "textbook", "gender",
+              "subject", "school_code")
+
+    def __init__(self, rows: list[dict], interned: dict[str, str]):
+        keys = list(dict.fromkeys(k for r in rows[:1] for k in r))
+        self.columns = {k: [r.get(k) for r in rows] for k in keys}
+        for key in self.SHARED:
+            if key in self.columns:
+                self.columns[key] = [v if v is None else interned.setdefault(v, v)
+                                     for v in self.columns[key]]
+        self.n = len(rows)
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __iter__(self):
+        keys = list(self.columns)
+        for values in zip(*self.columns.values()):
+            yield dict(zip(keys, values))
+
+    def __getitem__(self, i: int) -> dict:
+        return {k: v[i] for k, v in self.columns.items()}
+
+    def column(self, key: str) -> list:
+        return self.columns.get(key) or [None] * self.n
+
+
+def _columns(rows) -> "RowColumns | None":
+    return rows if isinstance(rows, RowColumns) else (RowColumns(rows, {}) if rows else None)
 
 
 _CRITERIA_TYPES = (("row_number", pa.int64()), ("column_no", pa.int32()),
@@ -147,11 +187,12 @@ def _frame(batch: ParsedBatch, kind: str) -> pd.DataFrame:
     for item, parsed in batch.files:
         if parsed.status != "parsed" or parsed.kind != kind or not parsed.rows:
             continue
-        for key in parsed.rows[0]:
+        rows = _columns(parsed.rows)
+        for key in rows.columns:
             columns.setdefault(key, [None] * n)
         for key, values in columns.items():
-            values.extend([r.get(key) for r in parsed.rows])
-        m = len(parsed.rows)
+            values.extend(rows.column(key))
+        m = len(rows)
         per_file["sha256"].extend([item.sha256] * m)
         per_file["rel_path"].extend([item.rel_path] * m)
         per_file["sheet"].extend([parsed.sheet] * m)
@@ -248,15 +289,19 @@ def _build_tables(batch: ParsedBatch, set_aside, failed_rows) -> dict[str, pa.Ta
         bad = failed_rows.get(item.sha256, set()) if parsed.status == "parsed" else set()
         loaded = 0
         if parsed.status == "parsed":
-            kept = [r for r in parsed.rows if r["row_number"] not in bad]
-            loaded = len(kept)
-            for name, values in results[parsed.kind].items():
-                if name == "subject":
-                    values.extend([r.get("subject") or parsed.subject for r in kept])
-                elif name in context:
-                    values.extend([context[name]] * loaded)
-                else:
-                    values.extend([r.get(name) for r in kept])
+            rows = _columns(parsed.rows)
+            if rows is not None:
+                keep = (None if not bad else
+                        [i for i, n in enumerate(rows.column("row_number")) if n not in bad])
+                loaded = rows.n if keep is None else len(keep)
+                for name, values in results[parsed.kind].items():
+                    if name in context and name != "subject":
+                        values.extend([context[name]] * loaded)
+                        continue
+                    column = rows.column(name)
+                    if name == "subject":
+                        column = [v or parsed.subject for v in column]
+                    values.extend(column if keep is None else [column[i] for i in keep])
             if isinstance(parsed.criteria, pa.Table) and parsed.criteria.num_rows:
                 criteria.append(_criteria_table(item, parsed, bad))
             warnings.extend({**w, "path": item.rel_path} for w in parsed.warnings)
@@ -297,7 +342,8 @@ def _criteria_table(item, parsed, bad: set[int]) -> pa.Table:
         crit = crit.filter(keep)
     n = crit.num_rows
     if parsed.kind == "exam_results":      # one protocol holds several subjects
-        by_row = {r["row_number"]: r.get("subject") or parsed.subject for r in parsed.rows}
+        rows = _columns(parsed.rows)
+        by_row = {n: v or parsed.subject for n, v in zip(rows.column("row_number"), rows.column("subject"))}
         subject = pa.array([by_row.get(r) for r in crit["row_number"].to_pylist()], pa.string())
     else:
         subject = pa.array([parsed.subject] * n, pa.string())
