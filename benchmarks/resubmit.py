@@ -6,10 +6,10 @@ MSOKO_HOME/exports has been replaced. Two ways to get there:
 
 - `resubmit_by_full_rerun` — what exists today: `msoko run` over the whole inbox again
   (nothing watches the inbox yet, so the rerun starts at once).
-- `resubmit_by_sensor_partition` — the design once orchestration has the inbox sensor and
-  per-school partitions: evaluate the sensor, which asks for one run of the changed
-  school's partition, and run exactly that. Used automatically when orchestration exposes
-  the names it looks for (see its docstring); until then it is not available.
+- `resubmit_by_sensor_partition` — once orchestration has the inbox sensor and per-school
+  partitions (branch h/orchestration): the sensor's tick asks for one run of the changed
+  school's partition, and exactly that runs. Chosen automatically when
+  orchestration.sensors exists.
 """
 from __future__ import annotations
 
@@ -74,32 +74,82 @@ def resubmit_by_full_rerun(inbox: Path, home: Path) -> Resubmission:
 
 
 def sensor_partition_available() -> bool:
-    """True once orchestration provides what `resubmit_by_sensor_partition` needs."""
+    """True once orchestration has the inbox sensor and the submission partitions
+    (branch h/orchestration: orchestration.sensors.evaluate_inbox, partitions.SUBMISSIONS)."""
+    import importlib.util
     try:
-        from orchestration import definitions
-    except Exception:
+        return (importlib.util.find_spec("orchestration.sensors") is not None
+                and importlib.util.find_spec("orchestration.partitions") is not None)
+    except (ImportError, ValueError):
         return False
-    return hasattr(definitions, "inbox_sensor") and hasattr(definitions, "school_partitions")
 
 
 def resubmit_by_sensor_partition(inbox: Path, home: Path) -> Resubmission:
-    """After the orchestration merge: the lead wires this to the real names.
+    """The corrected file picked up by the inbox sensor and re-run as its school's partition
+    (marts downstream rebuilt, workbook republished), in a child process like `msoko run`.
+    The clock starts at the sensor tick that asks for the run (ticks are a minute apart; the
+    file must look the same on two ticks, so half-copied files wait)."""
+    import json
 
-    Contract it expects from orchestration.definitions:
-      - `inbox_sensor`: the Dagster sensor watching MSOKO_INBOX; evaluated once here with
-        `dagster.build_sensor_context(instance=...)`, it must return one RunRequest for the
-        changed school's partition (partition_key = the school's login);
-      - `school_partitions`: the per-school partitions definition;
-      - `defs`: the Definitions whose job the RunRequest names.
-    Timed: writing the corrected file → sensor evaluation → that one partition's run in a
-    child process (`dagster job execute`-like, via `msoko` once it offers it) → the
-    workbook replaced. Not implemented before the merge: the names do not exist yet.
-    """
-    raise NotImplementedError(
-        "orchestration has no inbox sensor / per-school partitions on this branch yet")
+    from benchmarks.bench_region import _json_line, _require, timed
+
+    t = timed([sys.executable, "-m", "benchmarks.resubmit", str(inbox), str(home)],
+              env={"MSOKO_INBOX": str(inbox), "MSOKO_HOME": str(home)})
+    _require("resubmit (sensor + partition)", t)
+    out = _json_line(t.stdout)
+    return Resubmission("inbox sensor + one school's partition run", out["pipeline_s"],
+                        t.peak_rss_mb, json.dumps(out, ensure_ascii=False))
+
+
+def _partition_child(inbox: Path, home: Path) -> dict:
+    """Runs in the child process: the orchestration API of branch h/orchestration."""
+    from dagster import DagsterInstance
+
+    from msoko.cli import QUIET_DAGSTER
+    from msoko.config import paths_from_env
+    from msoko.instance import prepare_environment
+    from orchestration.partitions import SUBMISSIONS
+    from orchestration.sensors import evaluate_inbox
+
+    prepare_environment(paths_from_env())
+    from orchestration.definitions import defs
+    job = defs.resolve_job_def("msoko__full_run")
+    with DagsterInstance.get() as instance:
+        known = list(instance.get_dynamic_partitions(SUBMISSIONS.name))
+        # The sensor's state before the correction: every file seen twice and acted on
+        # (the full run already covered them), so only the corrected file is new.
+        cursor = evaluate_inbox(inbox, None, known).cursor
+        cursor = evaluate_inbox(inbox, cursor, known).cursor
+        before = _workbook_mtimes(home)
+        path = write_corrected_file(inbox)
+        try:
+            cursor = evaluate_inbox(inbox, cursor, known).cursor      # first sight: pending
+            started = time.perf_counter()
+            tick = evaluate_inbox(inbox, cursor, known)                 # same size/time: run
+            requests = tick.run_requests or []
+            if tick.dynamic_partitions_requests:
+                for req in tick.dynamic_partitions_requests:
+                    instance.add_dynamic_partitions(req.partitions_def_name, list(req.partition_keys))
+            keys = [r.partition_key for r in requests]
+            for key in keys:
+                result = job.execute_in_process(instance=instance, partition_key=key,
+                                                run_config=QUIET_DAGSTER, raise_on_error=False)
+                if not result.success:
+                    raise SystemExit(f"partition run {key} failed")
+            elapsed = time.perf_counter() - started
+        finally:
+            path.unlink(missing_ok=True)
+        after = _workbook_mtimes(home)
+    return {"pipeline_s": round(elapsed, 2), "partitions": keys,
+            "republished": any(after.get(p, 0) > m for p, m in before.items())}
 
 
 def resubmit(inbox: Path, home: Path) -> Resubmission:
     if sensor_partition_available():
         return resubmit_by_sensor_partition(inbox, home)
     return resubmit_by_full_rerun(inbox, home)
+
+
+if __name__ == "__main__":
+    import json
+    print(json.dumps(_partition_child(Path(sys.argv[1]), Path(sys.argv[2])), ensure_ascii=False))
