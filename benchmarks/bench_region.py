@@ -83,6 +83,31 @@ def msoko_run(inbox: Path, home: Path) -> Timed:
     return t
 
 
+STAGE_LINE = re.compile(r"^(\d\d):(\d\d):(\d\d) \[([^\]]+)\]")
+
+
+def stage_breakdown(out: str, wall_s: float) -> str:
+    """Seconds between msoko's timestamped progress lines, by stage: where a run's time
+    goes (start-up before the first line and the summary after the last are the rest)."""
+    marks = []
+    for line in out.splitlines():
+        m = STAGE_LINE.match(line)
+        if m:
+            h, mi, se, stage = m.groups()
+            marks.append((int(h) * 3600 + int(mi) * 60 + int(se), stage))
+    if not marks:
+        return ""
+    spans: dict[str, int] = {}
+    # A progress line reports a stage's work done: the time before it is that stage's.
+    # Nothing reports between the raw-table load and the first publication: that is dbt.
+    for (t0, before), (t1, stage) in zip(marks, marks[1:]):
+        name = "dbt build" if (before, stage) == ("загрузка", "публикация") else stage
+        spans[name] = spans.get(name, 0) + (t1 - t0) % 86400
+    named = sum(spans.values())
+    parts = [f"{k} {v} s" for k, v in spans.items()]
+    return f"up to the first stage and after the last ≈{wall_s - named:.0f} s; " + ", ".join(parts)
+
+
 def run_naive(inbox: Path, work: Path, fraction: float) -> tuple[Timed, dict]:
     t = timed([sys.executable, "-m", "benchmarks.naive", str(inbox), str(work / "naive.duckdb"),
                str(fraction)])
@@ -163,8 +188,11 @@ def main(argv=None) -> int:
               f"files={floor['files']} rows={floor['rows']} criterion_scores={floor['criterion_scores']} "
               f"(read {floor['read_s']} s, sql {floor['sql_s']} s)", flush=True)
         run_t = msoko_run(inbox, work / "home")
+        (work / "msoko_run.log").write_text(run_t.stdout)
         print(f"[{f:>4.0%}] msoko run {run_t.wall_s:7.1f} s  peak {run_t.peak_rss_mb:6.0f} MB  "
               f"over floor {run_t.wall_s / floor_t.wall_s:.2f}", flush=True)
+        print(f"         stages: {stage_breakdown(run_t.stdout, run_t.wall_s)} "
+              f"(log: {work / 'msoko_run.log'})", flush=True)
         peak = max(peak, floor_t.peak_rss_mb, run_t.peak_rss_mb)
         results[f] = (floor_t, floor, run_t, inbox, work)
     if len(fractions) > 1:

@@ -138,7 +138,7 @@ class RowColumns:
               "subject", "school_code")
 
     def __init__(self, rows: list[dict], interned: dict[str, str]):
-        keys = list(dict.fromkeys(k for r in rows[:1] for k in r))
+        keys = list(rows[0])
         self.columns = {k: [r.get(k) for r in rows] for k in keys}
         for key in self.SHARED:
             if key in self.columns:
@@ -328,10 +328,18 @@ def _build_tables(batch: ParsedBatch, set_aside, failed_rows) -> dict[str, pa.Ta
     tables = {name: raw_schema.table(name, data) for name, data in rows.items()}
     for kind, columns in results.items():
         tables[kind] = pa.Table.from_pydict(columns, schema=raw_schema.SCHEMAS[kind])
-    schema = raw_schema.SCHEMAS["criterion_scores"]
-    tables["criterion_scores"] = (pa.concat_tables(criteria).cast(schema) if criteria
-                                  else schema.empty_table())
+    tables["criterion_scores"] = (pa.concat_tables(criteria) if criteria
+                                  else raw_schema.SCHEMAS["criterion_scores"].empty_table())
     return {name: tables[name] for name in raw_schema.SCHEMAS}
+
+
+def _repeated(value, n: int) -> pa.Array:
+    """One text repeated n times, dictionary-encoded: sha256 and subject on each of a
+    region's 18M criterion scores would take ≈1.5 GB as plain strings. DuckDB stores the
+    column as VARCHAR all the same."""
+    return pa.DictionaryArray.from_arrays(pa.array([0] * n if value is not None else [None] * n,
+                                                   pa.int32()),
+                                          pa.array([value if value is not None else ""], pa.string()))
 
 
 def _criteria_table(item, parsed, bad: set[int]) -> pa.Table:
@@ -344,11 +352,13 @@ def _criteria_table(item, parsed, bad: set[int]) -> pa.Table:
     if parsed.kind == "exam_results":      # one protocol holds several subjects
         rows = _columns(parsed.rows)
         by_row = {n: v or parsed.subject for n, v in zip(rows.column("row_number"), rows.column("subject"))}
-        subject = pa.array([by_row.get(r) for r in crit["row_number"].to_pylist()], pa.string())
+        subject = pa.array([by_row.get(r) for r in crit["row_number"].to_pylist()],
+                           pa.string()).dictionary_encode()
+        subject = pa.DictionaryArray.from_arrays(subject.indices.cast(pa.int32()), subject.dictionary)
     else:
-        subject = pa.array([parsed.subject] * n, pa.string())
+        subject = _repeated(parsed.subject, n)
     return pa.table({
-        "sha256": pa.array([item.sha256] * n, pa.string()), "row_number": crit["row_number"],
+        "sha256": _repeated(item.sha256, n), "row_number": crit["row_number"],
         "subject": subject, "column_no": crit["column_no"], "task_label": crit["task_label"],
         "max_points": crit["max_points"], "points": crit["points"], "not_done": crit["not_done"],
     })
