@@ -13,13 +13,13 @@ from typing import Callable
 
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from expectations.exam_results import exam_result_rules
 from expectations.gx_runner import RuleOutcome, run_suite
 from expectations.pupil_results import pupil_result_rules
 from ingest import metadata, raw_schema
 from ingest.archive import archive_file
+from ingest.criterion_store import CriterionStore
 from ingest.exam_results import parse_exam_file
 from ingest.inbox import InboxFile, scan_inbox
 from ingest.parsed import ParsedFile
@@ -47,6 +47,8 @@ class ParsedBatch:
     archived: ArchivedInbox
     reference: ReferenceTables
     files: list[tuple[InboxFile, ParsedFile]] = field(default_factory=list)
+    # criterion scores of files[i] live here, under file index i (parsed.criteria is emptied)
+    criteria: CriterionStore = field(default_factory=CriterionStore)
 
 
 @dataclass
@@ -117,7 +119,11 @@ def parse_inbox(archived: ArchivedInbox, progress: Progress = _quiet) -> ParsedB
     rows = rejected = 0
     for n, item in enumerate(archived.files, start=1):
         parsed = parse_file(item, archived.archived[item.sha256], reference, lookup)
-        parsed.criteria = _compact_criteria(parsed.criteria)
+        if parsed.criteria:
+            by_row = (parsed.subject if parsed.kind != "exam_results" else
+                      {r["row_number"]: r.get("subject") or parsed.subject for r in parsed.rows})
+            batch.criteria.add(n - 1, parsed.criteria, by_row)
+            parsed.criteria = []
         if parsed.rows:
             parsed.rows = RowColumns(parsed.rows, interned)
         batch.files.append((item, parsed))
@@ -163,20 +169,6 @@ class RowColumns:
 
 def _columns(rows) -> "RowColumns | None":
     return rows if isinstance(rows, RowColumns) else (RowColumns(rows, {}) if rows else None)
-
-
-_CRITERIA_TYPES = (("row_number", pa.int64()), ("column_no", pa.int32()),
-                   ("task_label", pa.string()), ("max_points", pa.int32()),
-                   ("points", pa.int32()), ("not_done", pa.bool_()))
-
-
-def _compact_criteria(criteria) -> pa.Table | list:
-    """One file's (row_number, column_no, label, max, points, not_done) tuples as a small
-    Arrow table: a region's ≈18M criterion scores as Python tuples take ≈2 GB."""
-    if not isinstance(criteria, list) or not criteria:
-        return criteria
-    columns = list(zip(*criteria))
-    return pa.table({name: pa.array(col, type=t) for (name, t), col in zip(_CRITERIA_TYPES, columns)})
 
 
 def _frame(batch: ParsedBatch, kind: str) -> pd.DataFrame:
@@ -277,7 +269,7 @@ def _reject_unknown_school_files(batch: ParsedBatch, set_aside: dict[str, list[d
 
 
 def _build_tables(batch: ParsedBatch, set_aside, failed_rows) -> dict[str, pa.Table]:
-    files, criteria, warnings = [], [], []
+    files, warnings = [], []
     # Result rows go straight into columns (no per-row dict copies: 1.2M rows a region).
     results = {kind: {name: [] for name in raw_schema.SCHEMAS[kind].names}
                for kind in ("pupil_results", "exam_results")}
@@ -302,8 +294,6 @@ def _build_tables(batch: ParsedBatch, set_aside, failed_rows) -> dict[str, pa.Ta
                     if name == "subject":
                         column = [v or parsed.subject for v in column]
                     values.extend(column if keep is None else [column[i] for i in keep])
-            if isinstance(parsed.criteria, pa.Table) and parsed.criteria.num_rows:
-                criteria.append(_criteria_table(item, parsed, bad))
             warnings.extend({**w, "path": item.rel_path} for w in parsed.warnings)
         files.append({
             "path": item.rel_path, "sha256": item.sha256, "received_at": item.received_at,
@@ -328,37 +318,10 @@ def _build_tables(batch: ParsedBatch, set_aside, failed_rows) -> dict[str, pa.Ta
     tables = {name: raw_schema.table(name, data) for name, data in rows.items()}
     for kind, columns in results.items():
         tables[kind] = pa.Table.from_pydict(columns, schema=raw_schema.SCHEMAS[kind])
-    tables["criterion_scores"] = (pa.concat_tables(criteria) if criteria
-                                  else raw_schema.SCHEMAS["criterion_scores"].empty_table())
+    shas = [item.sha256 for item, _ in batch.files]
+    included = {i for i, (_, parsed) in enumerate(batch.files) if parsed.status == "parsed"}
+    set_aside_rows = {i: failed_rows[sha] for i, sha in enumerate(shas)
+                      if i in included and sha in failed_rows}
+    tables["criterion_scores"] = batch.criteria.table(shas, included, set_aside_rows,
+                                                      raw_schema.SCHEMAS["criterion_scores"])
     return {name: tables[name] for name in raw_schema.SCHEMAS}
-
-
-def _repeated(value, n: int) -> pa.Array:
-    """One text repeated n times, dictionary-encoded: sha256 and subject on each of a
-    region's 18M criterion scores would take ≈1.5 GB as plain strings. DuckDB stores the
-    column as VARCHAR all the same."""
-    return pa.DictionaryArray.from_arrays(pa.array([0] * n if value is not None else [None] * n,
-                                                   pa.int32()),
-                                          pa.array([value if value is not None else ""], pa.string()))
-
-
-def _criteria_table(item, parsed, bad: set[int]) -> pa.Table:
-    """One file's criterion scores without its set-aside rows, in the raw table's columns."""
-    crit = parsed.criteria
-    if bad:
-        keep = pc.invert(pc.is_in(crit["row_number"], value_set=pa.array(sorted(bad), pa.int64())))
-        crit = crit.filter(keep)
-    n = crit.num_rows
-    if parsed.kind == "exam_results":      # one protocol holds several subjects
-        rows = _columns(parsed.rows)
-        by_row = {n: v or parsed.subject for n, v in zip(rows.column("row_number"), rows.column("subject"))}
-        subject = pa.array([by_row.get(r) for r in crit["row_number"].to_pylist()],
-                           pa.string()).dictionary_encode()
-        subject = pa.DictionaryArray.from_arrays(subject.indices.cast(pa.int32()), subject.dictionary)
-    else:
-        subject = _repeated(parsed.subject, n)
-    return pa.table({
-        "sha256": _repeated(item.sha256, n), "row_number": crit["row_number"],
-        "subject": subject, "column_no": crit["column_no"], "task_label": crit["task_label"],
-        "max_points": crit["max_points"], "points": crit["points"], "not_done": crit["not_done"],
-    })
