@@ -202,6 +202,12 @@ def main(argv=None) -> int:
             f"{f:.0%}: run ×{results[f][2].wall_s / b_run:.1f}, floor ×"
             f"{results[f][0].wall_s / results[base][0].wall_s:.1f}, files ×"
             f"{results[f][1]['files'] / results[base][1]['files']:.1f}" for f in fractions), flush=True)
+        # Linear means a constant cost per added file on top of a fixed cost per run.
+        for a, b in zip(fractions, fractions[1:]):
+            extra = (results[b][1]["files"] - results[a][1]["files"]) / 1000
+            print(f"  {a:.0%} → {b:.0%}: per 1,000 more files run +"
+                  f"{(results[b][2].wall_s - results[a][2].wall_s) / extra:.1f} s, floor +"
+                  f"{(results[b][0].wall_s - results[a][0].wall_s) / extra:.1f} s", flush=True)
 
     floor_t, floor, run_t, inbox, work = results[fractions[-1]]
     naive_t, naive = run_naive(inbox, work, args.naive_fraction)
