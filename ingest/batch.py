@@ -181,7 +181,8 @@ def _frame(batch: ParsedBatch, kind: str) -> pd.DataFrame:
             continue
         rows = _columns(parsed.rows)
         for key in rows.columns:
-            columns.setdefault(key, [None] * n)
+            if key not in columns:          # (not setdefault: that builds [None] * n every time)
+                columns[key] = [None] * n
         for key, values in columns.items():
             values.extend(rows.column(key))
         m = len(rows)
