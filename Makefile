@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 export MSOKO_INBOX ?= $(CURDIR)/data/inbox
 export MSOKO_HOME  ?= $(CURDIR)/data/home
 
-.PHONY: demo run ui test test-quick bench env clean
+.PHONY: demo run ui test test-quick bench bench-readers env clean
 
 # The environment is rebuilt only when the dependency pins change.
 $(STAMP): pyproject.toml constraints.txt
@@ -37,7 +37,13 @@ test: $(STAMP)
 test-quick: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not slow"
 
+# A whole region's year (≈1,000 schools, ≈20,000 files) against the floor and the naive way;
+# the region is generated once and cached in benchmarks/out/ (gitignored). Ends with the
+# `bench:` line the README's scale section explains.
 bench: $(STAMP)
+	$(BIN)/python -m benchmarks.bench_region
+
+bench-readers: $(STAMP)
 	$(BIN)/python benchmarks/bench_readers.py
 
 clean:

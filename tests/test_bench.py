@@ -1,0 +1,98 @@
+"""The benchmark's own parts on tiny sizes: the synthetic region generator, the lean floor's
+arithmetic and the `bench:` line (the full benchmark is `make bench`, not a test)."""
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+
+from benchmarks import bench_region, floor, region
+from ingest.headers import find_header
+from ingest.metadata import resolve
+from ingest.readers import UnreadableFile, read_table_file
+from msoko.demo import layouts as L
+
+
+def _digests(inbox):
+    return {p.relative_to(inbox).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(inbox.rglob("*")) if p.is_file()}
+
+
+def test_region_generator_writes_real_layouts_deterministically(tmp_path):
+    inbox = region.generate(3, seed=7, out=tmp_path / "a", workers=1)
+    xlsx = sorted(inbox.rglob("*.xlsx"))
+    # 3 schools × 20 papers (18 VPR, regional monitoring, autumn diagnostics)
+    assert len(region.PAPERS) == 20
+    assert len(xlsx) == 3 * 20
+    assert {p.relative_to(inbox).parts[1] for p in xlsx} == {
+        "vpr-spring", "regional-monitoring-jan", "dkr-autumn"}
+    layouts = set()
+    for path in xlsx:
+        try:
+            sheets = read_table_file(path)
+        except UnreadableFile:
+            continue                      # the planted empty upload
+        hm = find_header(sheets[0].rows, ("pupil_code", "variant"))
+        assert hm is not None and hm.criteria, path
+        layouts.add(sheets[0].name if sheets[0].name == "Протокол"
+                    else "latin" if "code" in [h.strip() for h in hm.headers] else "cyrillic")
+        # subject, grade and year come from the FIS OKO name or the folder's manifest
+        meta = resolve(path)
+        if "результаты" not in path.name:
+            assert meta is not None and meta.year == 2025, path
+    assert layouts == {"Протокол", "latin", "cyrillic"}
+    # the same seed gives the same bytes; a cached region is not rewritten
+    again = region.generate(3, seed=7, out=tmp_path / "b", workers=1)
+    assert _digests(inbox) == _digests(again)
+    assert region.generate(3, seed=7, out=tmp_path / "a") == inbox
+
+
+def test_subset_links_the_first_schools(tmp_path):
+    inbox = region.generate(4, seed=7, out=tmp_path, workers=1)
+    half = region.subset(inbox, 0.5, tmp_path / "half")
+    schools = sorted({p.parts[-2] for p in half.rglob("*.xlsx")})
+    assert schools == ["sch700000", "sch700001"]
+    assert (half / "reference" / "schools.csv").exists()
+
+
+def test_floor_computes_the_13x_indicators(tmp_path):
+    inbox = tmp_path / "inbox"
+    ref = inbox / "reference"
+    L.write_school_registry_csv(ref / "schools.csv", [L.SchoolRecord("sch700001", "Школа", "Район")])
+    L.write_scales_csv(ref / "scales.csv", [dict(year=2025, procedure="vpr", grade=4,
+                                                 subject="математика", max_score=10, min_3=3,
+                                                 min_4=5, min_5=8, source="test")])
+    name = L.fis_oko_file_name("математика", 4, 2025)
+    pupils = [
+        dict(login="sch700001", code="1", variant=1, criteria=[3, 4]),        # 7  -> mark 4
+        dict(login="edu700001", code="2", variant=2, criteria=["Х", 2]),      # 2  -> mark 2
+        dict(login="sch700001", code="3", variant="отсутствовал", criteria=[None, None]),
+        dict(login="sch700001", code="4", variant=1, criteria=[5, 5]),        # 10 -> mark 5, > 7.5
+    ]
+    L.write_vpr_export(inbox / "2024-2025" / "vpr-spring" / "sch700001" / name, pupils, n_criteria=2)
+    out = floor.run(inbox, tmp_path / "floor.duckdb")
+    assert (out["files"], out["rows"], out["criterion_scores"]) == (1, 4, 8)
+    import duckdb
+    con = duckdb.connect(str(tmp_path / "floor.duckdb"), read_only=True)
+    got = con.execute("""select participants, "1.3.1", "1.3.2", "1.3.3" from indicators
+                         where school_login = 'sch700001'""").fetchone()
+    # participants: pupils 1, 2, 4 (3 was absent); mean (7 + 2 + 10) / 3;
+    # mark 2: pupil 2 of 3; above 75 % of 10: pupil 4 of 3
+    assert got == (3, pytest.approx(19 / 3), pytest.approx(100 / 3), pytest.approx(100 / 3))
+
+
+def test_bench_line_round_trip_and_targets():
+    line = bench_region.bench_line(files=20000, rows=1200000, run_s=95.04, floor_s=40.0,
+                                   run_over_floor=2.376, naive_over_run=41.26, resubmit_s=12.34,
+                                   peak_rss_mb=1530.4)
+    assert line == ("bench: files=20000 rows=1200000 run_s=95.0 floor_s=40.0 run_over_floor=2.38 "
+                    "naive_over_run=41.3 resubmit_s=12.3 peak_rss_mb=1530")
+    figures = bench_region.parse_bench_line("noise\n" + line + "\n")
+    assert figures == {"files": 20000, "rows": 1200000, "run_s": 95.0, "floor_s": 40.0,
+                       "run_over_floor": 2.38, "naive_over_run": 41.3, "resubmit_s": 12.3,
+                       "peak_rss_mb": 1530}
+    assert all(v.endswith("ok") for v in bench_region.verdicts(figures))
+    missed = bench_region.verdicts({**figures, "run_over_floor": 3.5, "peak_rss_mb": 2100})
+    assert [v.split("=")[0] for v in missed if v.endswith("MISSED")] == ["run_over_floor", "peak_rss_mb"]
+    with pytest.raises(ValueError):
+        bench_region.parse_bench_line("no figures here")
