@@ -43,5 +43,8 @@ def archive_file(item: InboxFile, archive_dir: Path) -> Path:
         "archived_at": datetime.now(timezone.utc).isoformat(),
         "size": item.size,
     }
-    target.with_suffix(".json").write_text(json.dumps(sidecar, ensure_ascii=False, indent=1))
+    # A file name that is not valid UTF-8 reaches Python with surrogate escapes; writing
+    # them back as the original bytes keeps the sidecar exact and the run alive.
+    target.with_suffix(".json").write_text(json.dumps(sidecar, ensure_ascii=False, indent=1),
+                                            encoding="utf-8", errors="surrogateescape")
     return target

@@ -56,13 +56,32 @@ def display_path(rel: Path) -> str:
     return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
-def _walk_files(root: Path):
+def walk_files(root: Path):
     """Regular files below root, sorted; symlinks are never followed (a hostile inbox
     could point them anywhere on the machine)."""
+    if not root.exists():
+        return
     for path in sorted(root.rglob("*")):
         if path.is_symlink() or not path.is_file():
             continue
         yield path
+
+
+def inbox_file(inbox: Path, path: Path) -> InboxFile:
+    """One inbox file: where it sits (academic year, window, school folder), size, time and
+    content hash."""
+    rel = path.relative_to(inbox)
+    parts = rel.parts
+    stat = path.stat()
+    year = window = school = None
+    if len(parts) >= 3 and _is_valid_academic_year(parts[0]):
+        year, window = parts[0], parts[1]
+        school = display_path(Path(parts[2])) if len(parts) >= 4 else None
+    return InboxFile(
+        path=path, rel_path=display_path(rel), academic_year=year, window=window,
+        school_folder=school, size=stat.st_size, mtime=stat.st_mtime,
+        sha256=file_sha256(path),
+    )
 
 
 def scan_inbox(inbox: Path) -> tuple[list[InboxFile], list[InboxFile]]:
@@ -70,22 +89,9 @@ def scan_inbox(inbox: Path) -> tuple[list[InboxFile], list[InboxFile]]:
     folder, not submissions, and are read by the metadata resolver instead."""
     results: list[InboxFile] = []
     references: list[InboxFile] = []
-    if not inbox.exists():
-        return results, references
-    for path in _walk_files(inbox):
-        rel = path.relative_to(inbox)
-        parts = rel.parts
+    for path in walk_files(inbox):
+        parts = path.relative_to(inbox).parts
         if path.name == MANIFEST_NAME and len(parts) >= 3:
             continue
-        stat = path.stat()
-        year = window = school = None
-        if len(parts) >= 3 and _is_valid_academic_year(parts[0]):
-            year, window = parts[0], parts[1]
-            school = display_path(Path(parts[2])) if len(parts) >= 4 else None
-        item = InboxFile(
-            path=path, rel_path=display_path(rel), academic_year=year, window=window,
-            school_folder=school, size=stat.st_size, mtime=stat.st_mtime,
-            sha256=file_sha256(path),
-        )
-        (references if parts[0] == REFERENCE_DIR else results).append(item)
+        (references if parts[0] == REFERENCE_DIR else results).append(inbox_file(inbox, path))
     return results, references

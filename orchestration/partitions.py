@@ -22,7 +22,7 @@ from dagster._core.storage.tags import (ASSET_PARTITION_RANGE_END_TAG,
                                         ASSET_PARTITION_RANGE_START_TAG)
 
 from ingest.inbox import (MANIFEST_NAME, REFERENCE_DIR, InboxFile, _is_valid_academic_year,
-                          file_sha256)
+                          display_path, inbox_file, walk_files)
 
 SUBMISSIONS = DynamicPartitionsDefinition(name="submissions")
 WINDOW_ROOT = "_window"
@@ -35,24 +35,17 @@ def partition_of(rel_parts: Sequence[str]) -> str | None:
         return None
     if len(rel_parts) >= 3 and _is_valid_academic_year(rel_parts[0]):
         school = rel_parts[2] if len(rel_parts) >= 4 else WINDOW_ROOT
-        # "..." is not allowed in a Dagster partition key; such a folder is no school login.
-        return "/".join((rel_parts[0], rel_parts[1], school.replace("...", "_")))
+        # "..." is not allowed in a Dagster partition key, and a key must be valid Unicode
+        # (a folder name in bytes that are not UTF-8): such folders are no school login.
+        school = display_path(Path(school)).replace("...", "_")
+        return "/".join((rel_parts[0], rel_parts[1], school))
     return UNPLACED
-
-
-def walk_inbox(inbox: Path) -> Iterable[Path]:
-    """Regular files below the inbox, sorted, symlinks never followed (as ingest.inbox)."""
-    if not inbox.exists():
-        return
-    for path in sorted(inbox.rglob("*")):
-        if not path.is_symlink() and path.is_file():
-            yield path
 
 
 def inbox_partition_keys(inbox: Path) -> list[str]:
     """Every partition the inbox holds files for (stat only, no hashing), sorted, with
     _unplaced first."""
-    keys = {partition_of(p.relative_to(inbox).parts) for p in walk_inbox(inbox)}
+    keys = {partition_of(p.relative_to(inbox).parts) for p in walk_files(inbox)}
     keys.discard(None)
     keys.discard(UNPLACED)
     return [UNPLACED] + sorted(keys)
@@ -65,20 +58,6 @@ def full_run_tags(ordered_keys: Sequence[str]) -> dict[str, str]:
             ASSET_PARTITION_RANGE_END_TAG: ordered_keys[-1]}
 
 
-def _inbox_file(inbox: Path, path: Path) -> InboxFile:
-    # Mirrors ingest.inbox.scan_inbox for one file (tests/test_orchestration_partitions.py
-    # checks the two agree), so a one-school run hashes only that school's folder.
-    parts = path.relative_to(inbox).parts
-    stat = path.stat()
-    year = window = school = None
-    if len(parts) >= 3 and _is_valid_academic_year(parts[0]):
-        year, window = parts[0], parts[1]
-        school = parts[2] if len(parts) >= 4 else None
-    return InboxFile(path=path, rel_path=Path(*parts).as_posix(), academic_year=year,
-                     window=window, school_folder=school, size=stat.st_size,
-                     mtime=stat.st_mtime, sha256=file_sha256(path))
-
-
 def _roots(inbox: Path, keys: set[str]) -> list[Path]:
     """The folders to walk for these partitions (the whole inbox when a key needs it)."""
     if UNPLACED in keys:
@@ -86,7 +65,10 @@ def _roots(inbox: Path, keys: set[str]) -> list[Path]:
     roots = {inbox / REFERENCE_DIR}
     for key in keys:
         year, window, school = key.split("/", 2)
-        roots.add(inbox / year / window if school == WINDOW_ROOT else inbox / year / window / school)
+        folder = inbox / year / window / school
+        # A key that is not the folder's literal name (see partition_of): walk the window;
+        # only files of the requested partitions are taken.
+        roots.add(folder if school != WINDOW_ROOT and folder.is_dir() else inbox / year / window)
     return sorted(roots)
 
 
@@ -97,16 +79,16 @@ def scan_partitions(inbox: Path, keys: Iterable[str]) -> tuple[list[InboxFile], 
     results: list[InboxFile] = []
     references: list[InboxFile] = []
     for root in _roots(inbox, keys):
-        for path in walk_inbox(root):
+        for path in walk_files(root):
             parts = path.relative_to(inbox).parts
             if path in seen or (path.name == MANIFEST_NAME and len(parts) >= 3):
                 continue
             seen.add(path)
             key = partition_of(parts)
             if key is None:
-                references.append(_inbox_file(inbox, path))
+                references.append(inbox_file(inbox, path))
             elif key in keys:
-                results.append(_inbox_file(inbox, path))
+                results.append(inbox_file(inbox, path))
     results.sort(key=lambda f: f.rel_path)
     references.sort(key=lambda f: f.rel_path)
     return results, references

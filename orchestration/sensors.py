@@ -21,10 +21,9 @@ from pathlib import Path
 from dagster import (DefaultSensorStatus, RunRequest, SensorEvaluationContext, SensorResult,
                      SkipReason, sensor)
 
-from ingest.inbox import file_sha256
+from ingest.inbox import file_sha256, walk_files
 from msoko.config import paths_from_env
-from orchestration.partitions import (SUBMISSIONS, UNPLACED, full_run_tags, partition_of,
-                                      walk_inbox)
+from orchestration.partitions import SUBMISSIONS, UNPLACED, full_run_tags, partition_of
 
 FULL_RUN_JOB = "msoko__full_run"
 TICK_SECONDS = 60
@@ -37,7 +36,7 @@ def _digest(items) -> str:
 
 def _inbox_by_partition(inbox: Path) -> dict[str, list[tuple[str, Path, int, int]]]:
     groups: dict[str, list] = defaultdict(list)
-    for path in walk_inbox(inbox):
+    for path in walk_files(inbox):
         parts = path.relative_to(inbox).parts
         stat = path.stat()
         groups[partition_of(parts) or REFERENCE].append(
