@@ -13,7 +13,8 @@ MARKS = (2, 3, 4, 5)
 ROW_PX = 20
 
 
-def _papers(con, year):
+def papers_with_scales(con, year):
+    """(procedure, grade, subject, max_score, min_3, min_4, min_5) of every paper of the year."""
     return con.execute("""
         select procedure, grade, subject, max(max_score), max(min_3), max(min_4), max(min_5)
         from intermediate.int_pupil_papers
@@ -46,7 +47,7 @@ def mark_distribution_sheet(wb, fmt, con, year, names, municipality_schools):
     ws.set_column(0, 0, 34)
     ws.set_column(1, 4, 9)
     ws.set_column(5, 5, 12)
-    for p, g, s, *_ in _papers(con, year):
+    for p, g, s, *_ in papers_with_scales(con, year):
         for muni, logins in municipality_schools.items():
             if (p, g, s, muni) not in munis:
                 continue
@@ -130,7 +131,7 @@ def score_histogram_sheet(wb, fmt, con, year, municipalities, tables):
     munis = _histograms(con, year, "municipality")
     expected = _counterfactual(con, year, tables)
     ws.set_column(0, 6, 11)
-    for p, g, s, max_score, m3, m4, m5 in _papers(con, year):
+    for p, g, s, max_score, m3, m4, m5 in papers_with_scales(con, year):
         for key, label, hist in [("region", "регион", region)] + \
                 [(m, m, munis) for m in municipalities]:
             counts = hist.get((p, g, s, key))

@@ -7,6 +7,7 @@ from exports.cells import LEVEL_RU, MIN_PUBLISHED, paper_label
 from exports.tables import SUPPRESSED, write_table, write_title
 from exports.texts import COLUMN_RU, check_meaning, check_name
 from exports.warehouse_reads import columns, missing_note
+from exports.objectivity_charts import flagged_schools_sheet
 
 LEVEL_ORDER = "case level when 'region' then 0 when 'municipality' then 1 else 2 end"
 
@@ -172,5 +173,5 @@ def load_report_sheet(wb, fmt, con, year, names, tables):
     return None
 
 
-SHEETS = [objectivity_index_sheet, objectivity_flags_sheet, low_results_sheet,
+SHEETS = [objectivity_index_sheet, objectivity_flags_sheet, flagged_schools_sheet, low_results_sheet,
           vpr_journal_sheet, solvability_sheet, load_report_sheet]

@@ -79,3 +79,24 @@ def test_flagged_schools_have_chart_rows(demo_run):
             where h.level = 'school' and h.school_login = f.school_login
               and h.academic_year = f.academic_year and h.grade = f.grade and h.subject = f.subject)""")
     assert missing == []
+
+
+def test_workbook_charts_the_flagged_schools(demo_run):
+    # Issue 5: the workbook charts every flagged school's paper — the two planted schools,
+    # Russian and mathematics in grades 4 and 5 (4 papers each) — and no clean school.
+    # Each chart block: a histogram against the regional expectation, and journal vs VPR.
+    import zipfile
+
+    from openpyxl import load_workbook
+    _, home, _ = demo_run
+    book = home / "exports" / "msoko_2022-2023.xlsx"
+    ws = load_workbook(book, read_only=True)["Графики объективности"]
+    titles = [r[0] for r in ws.iter_rows(values_only=True) if r and r[0] and "(sch7" in str(r[0])]
+    assert sorted({t.split("(")[1].split(")")[0] for t in titles}) == ["sch708002", "sch708007"]
+    assert len(titles) == 8
+    with zipfile.ZipFile(book) as z:
+        sheet_index = load_workbook(book, read_only=True).sheetnames.index("Графики объективности") + 1
+        drawing = z.read(f"xl/worksheets/_rels/sheet{sheet_index}.xml.rels").decode()
+        charts = z.read(drawing.split('Target="../drawings/')[1].split('"')[0].join(
+            ["xl/drawings/_rels/", ".rels"])).decode()
+    assert charts.count('Target="../charts/') == 2 * len(titles)

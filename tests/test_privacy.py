@@ -186,9 +186,10 @@ def test_ui_listens_on_loopback_only(monkeypatch, tmp_path):
         started.append(argv)
 
     monkeypatch.setattr(cli.os, "execvp", fake_exec)
+    monkeypatch.setattr(cli.os, "execv", fake_exec)     # the venv's own dagster, by path
     cli.main(["ui", "--port", "3999"])
     argv = started[0]
-    assert argv[:2] == ["dagster", "dev"]
+    assert Path(argv[0]).name == "dagster" and argv[1] == "dev"
     assert argv[argv.index("-h") + 1] == "127.0.0.1"
     assert "0.0.0.0" not in argv
     makefile = (Path(__file__).resolve().parent.parent / "Makefile").read_text()

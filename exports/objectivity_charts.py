@@ -1,0 +1,160 @@
+"""Charts for the schools the objectivity checks flagged (INDICATORS.md §B): what an official
+shows a director. Per flagged school and paper:
+
+- the school's primary-score histogram, columns coloured by the mark each score earns (a
+  mark boundary is where the colour changes), against the region's smooth expected
+  distribution without boundary peaks (check O4's counterfactual);
+- its VPR marks against journal marks (Понизили / Подтвердили / Повысили) beside the
+  municipality and the region.
+
+Reads marts.objectivity_flags, marts.objectivity_histograms and marts.vpr_mark_vs_journal."""
+from __future__ import annotations
+
+from exports.cells import paper_label
+from exports.charts import MARK_COLOURS, MARKS, ROW_PX, papers_with_scales
+from exports.tables import write_title
+from exports.warehouse_reads import missing_note
+
+SHEET = "Графики объективности"
+NEEDED = ("marts.objectivity_flags", "marts.objectivity_histograms", "marts.vpr_mark_vs_journal")
+CHART_ROWS = 300 // ROW_PX + 2
+JOURNAL_COLOURS = {"Понизили": "#2E75B6", "Подтвердили": "#A9D18E", "Повысили": "#C00000"}
+JOURNAL_COL = 16                          # column Q: right of the histogram chart
+
+
+def _flagged_papers(con, year):
+    return con.execute("""
+        select school_login, municipality, procedure, grade, subject,
+               string_agg(check_code, ', ' order by check_code) as checks
+        from marts.objectivity_flags
+        where academic_year = ? and flagged and check_code in ('O1', 'O2', 'O4')
+          and procedure = 'vpr'
+        group by all order by municipality, school_login, procedure, grade, subject""",
+                       [year]).fetchall()
+
+
+def _school_histogram(con, year, login, procedure, grade, subject):
+    return con.execute("""
+        select primary_score, pupils, share, counterfactual_share
+        from marts.objectivity_histograms
+        where academic_year = ? and level = 'school' and school_login = ?
+          and procedure = ? and grade = ? and subject = ?
+        order by primary_score""", [year, login, procedure, grade, subject]).fetchall()
+
+
+def _journal(con, year, login, municipality, grade, subject):
+    """Rows (label, lowered_pct, confirmed_pct, raised_pct) for school, municipality, region."""
+    rows = con.execute("""
+        select level, lowered_pct, confirmed_pct, raised_pct
+        from marts.vpr_mark_vs_journal
+        where academic_year = ? and grade = ? and subject = ?
+          and ((level = 'school' and school_login = ?)
+               or (level = 'municipality' and municipality = ?) or level = 'region')""",
+                       [year, grade, subject, login, municipality]).fetchall()
+    label = {"school": "школа", "municipality": municipality, "region": "регион"}
+    order = {"school": 0, "municipality": 1, "region": 2}
+    return [(label[level], lo, co, ra) for level, lo, co, ra in sorted(rows, key=lambda r: order[r[0]])]
+
+
+def _journal_cells(journal) -> dict[int, list]:
+    """{row offset from the header: [(column, value, kind)]} for the journal table."""
+    if not journal:
+        return {}
+    cells = {0: [(JOURNAL_COL + c, text, "header")
+                 for c, text in enumerate(["", *JOURNAL_COLOURS])]}
+    for i, (label, *pcts) in enumerate(journal, start=1):
+        cells[i] = [(JOURNAL_COL, label, "text")] + [
+            (JOURNAL_COL + c, value, "num") for c, value in enumerate(pcts, start=1)]
+    return cells
+
+
+def _write_right(ws, fmt, row, cells) -> None:
+    for col, value, kind in cells:
+        if value is None:
+            ws.write_blank(row, col, None, fmt["int"])
+        elif kind == "num":
+            ws.write_number(row, col, value, fmt["num"])
+        else:
+            ws.write_string(row, col, value, fmt[kind])
+
+
+def flagged_schools_sheet(wb, fmt, con, year, names, tables):
+    if any(t not in tables for t in NEEDED):
+        return missing_note(next(t for t in NEEDED if t not in tables), SHEET)
+    papers = _flagged_papers(con, year)
+    if not papers:
+        return None                       # no school flagged: nothing to chart, no sheet
+    boundaries = {(p, g, s): rest for p, g, s, *rest in papers_with_scales(con, year)}
+    ws = wb.add_worksheet(SHEET)
+    r = write_title(ws, fmt, f"Школы с признаками необъективности: графики, {year} учебный год", [
+        "Слева — распределение первичных баллов школы (доля участников), столбцы окрашены по "
+        "отметке; пунктир — ожидаемое распределение по региону без пиков у границ отметок "
+        "(проверка O4).",
+        "Справа — отметки ВПР против отметок по журналу: школа, муниципалитет, регион."])
+    ws.set_column(0, 5, 11)
+    ws.set_column(JOURNAL_COL, JOURNAL_COL, 20)
+    ws.set_column(JOURNAL_COL + 1, JOURNAL_COL + 3, 13)
+    for login, municipality, procedure, grade, subject, checks in papers:
+        hist = _school_histogram(con, year, login, procedure, grade, subject)
+        if not hist or (procedure, grade, subject) not in boundaries:
+            continue
+        title = f"{names.get(login, login)} ({login}) — {paper_label(procedure, grade, subject)}"
+        max_score, m3, m4, m5 = boundaries[(procedure, grade, subject)]
+        ws.write_string(r, 0, title, fmt["subtitle"])
+        ws.write_string(r + 1, 0, f"Признаки: {checks}. Границы отметок: «3» — от {m3}, «4» — от "
+                                  f"{m4}, «5» — от {m5} баллов из {max_score}.", fmt["aside"])
+        head = r + 2
+        journal = _journal(con, year, login, municipality, grade, subject)
+        # The workbook is written in constant-memory mode: each row must be complete before
+        # the next begins, so the journal table (right) is written with the histogram rows.
+        right = _journal_cells(journal)
+        for c, text in enumerate(["Балл", "«2», %", "«3», %", "«4», %", "«5», %", "Ожидаемо, %"]):
+            ws.write_string(head, c, text, fmt["header"])
+        _write_right(ws, fmt, head, right.get(0, []))
+        row = head + 1
+        for i, (score, _, share, expected) in enumerate(hist, start=1):
+            mark = 5 if score >= m5 else 4 if score >= m4 else 3 if score >= m3 else 2
+            ws.write_number(row, 0, score, fmt["int"])
+            for c, m in enumerate(MARKS, start=1):
+                if m == mark and share is not None:
+                    ws.write_number(row, c, 100 * share, fmt["num"])
+                else:
+                    ws.write_blank(row, c, None, fmt["int"])
+            if expected is not None:
+                ws.write_number(row, 5, 100 * expected, fmt["num"])
+            _write_right(ws, fmt, row, right.get(i, []))
+            row += 1
+        histogram = wb.add_chart({"type": "column", "subtype": "stacked"})
+        for c, m in enumerate(MARKS, start=1):
+            histogram.add_series({"name": f"«{m}»", "categories": [ws.name, head + 1, 0, row - 1, 0],
+                                  "values": [ws.name, head + 1, c, row - 1, c],
+                                  "fill": {"color": MARK_COLOURS[m]}, "gap": 15, "overlap": 100})
+        line = wb.add_chart({"type": "line"})
+        line.add_series({"name": "ожидаемо по региону", "categories": [ws.name, head + 1, 0, row - 1, 0],
+                         "values": [ws.name, head + 1, 5, row - 1, 5],
+                         "line": {"color": "#1F4E79", "width": 1.75, "dash_type": "dash"}})
+        histogram.combine(line)
+        histogram.set_title({"name": "Первичные баллы", "name_font": {"size": 11}})
+        histogram.set_x_axis({"name": "первичный балл"})
+        histogram.set_y_axis({"name": "% участников", "major_gridlines": {"visible": True}})
+        histogram.set_legend({"position": "bottom"})
+        histogram.set_size({"width": 560, "height": 300})
+        ws.insert_chart(head, 7, histogram)
+        if journal:
+            last = head + len(journal)
+            bars = wb.add_chart({"type": "bar", "subtype": "percent_stacked"})
+            for c, name in enumerate(JOURNAL_COLOURS, start=JOURNAL_COL + 1):
+                bars.add_series({"name": name,
+                                 "categories": [ws.name, head + 1, JOURNAL_COL, last, JOURNAL_COL],
+                                 "values": [ws.name, head + 1, c, last, c],
+                                 "fill": {"color": JOURNAL_COLOURS[name]}, "gap": 40})
+            bars.set_title({"name": "ВПР и журнал", "name_font": {"size": 11}})
+            bars.set_y_axis({"reverse": True})
+            bars.set_legend({"position": "bottom"})
+            bars.set_size({"width": 420, "height": 220})
+            ws.insert_chart(last + 2, JOURNAL_COL, bars)
+        r = max(row, head + CHART_ROWS) + 2
+    ws.freeze_panes(1, 0)
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+    return None
