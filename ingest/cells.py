@@ -29,6 +29,9 @@ def header_key(text: str) -> str:
     return squash(text).lower().replace("ё", "е")
 
 
+MAX_CELL_INT = 10**9
+
+
 @_memo
 def parse_int(text: str) -> int | None:
     """'5', ' 5 ', '5.0', '5,0' -> 5; anything else -> None."""
@@ -41,6 +44,8 @@ def parse_int(text: str) -> int | None:
         return None
     if not math.isfinite(value) or value != int(value):   # '1e309', 'inf', 'nan' (fuzz found)
         return None
+    if abs(value) > MAX_CELL_INT:          # '1e20' (fuzz found): no score, mark or count is
+        return None                        # this large, and it would overflow Int64
     return int(value)
 
 

@@ -17,6 +17,7 @@ import duckdb
 import pytest
 from openpyxl import load_workbook
 
+from exports.cells import paper_label, sheet_name
 from exports.workbook import SUPPRESSED_TEXT
 from ingest.readers import read_table_file
 from tests.test_fuzz import FORMULA, HOSTILE, hostile_run  # noqa: F401  (the shared session fixture)
@@ -145,11 +146,10 @@ def test_small_groups_are_suppressed_in_warehouse_and_workbook(hostile_run):  # 
     checked = 0
     for year, muni, code, proc, grade, subject, school in suppressed:
         book = home / "exports" / f"msoko_{year}.xlsx"
-        ws = load_workbook(book, read_only=True)[f"Показатели ({muni})"[:31]]
+        ws = load_workbook(book, read_only=True)[sheet_name("Показатели", muni)]
         rows = list(ws.iter_rows(values_only=True))
         header = rows[2]
-        row = next(r for r in rows[3:] if r[0] == code and r[3] == proc.upper()
-                   and r[4] == grade and r[5] == subject)
+        row = next(r for r in rows[3:] if r[0] == code and r[3] == paper_label(proc, grade, subject))
         assert row[header.index(school)] == SUPPRESSED_TEXT, (year, code, school)
         checked += 1
         if checked == 20:

@@ -71,7 +71,8 @@ final as (
         case when w.suppressed then null else w.denominator end as denominator,
         w.unit,
         w.suppressed,
-        w.prev_value,
+        -- A suppressed row publishes nothing, last year's value included (it stays on that row).
+        case when w.suppressed then null else w.prev_value end as prev_value,
         w.participants
     from with_previous as w
     left join {{ ref('indicator_catalogue') }} as c
