@@ -19,6 +19,7 @@ from expectations.gx_runner import RuleOutcome, run_suite
 from expectations.pupil_results import pupil_result_rules
 from ingest import cells, metadata, raw_schema
 from ingest.archive import archive_file
+from ingest.criterion_store import CriterionRows, CriterionStore, encoded_schema
 from ingest.exam_results import parse_exam_file
 from ingest.inbox import InboxFile, scan_inbox
 from ingest.parsed import ParsedFile
@@ -49,6 +50,8 @@ class ParsedBatch:
     reference: ReferenceTables
     files: list[tuple[InboxFile, ParsedFile]] = field(default_factory=list)
     reference_outcomes: dict = field(default_factory=dict)   # reference suite -> rule outcomes
+    # every file's criterion scores; each parsed.criteria becomes a view of its stretch
+    criteria: CriterionStore = field(default_factory=CriterionStore)
 
 
 @dataclass
@@ -123,6 +126,7 @@ def parse_inbox(archived: ArchivedInbox, progress: Progress = _quiet) -> ParsedB
     # would cost ≈12 minutes over a region's 20,000 files, so a large inbox reports every
     # ≈5 %; a municipality's few hundred files are named one by one.
     every = 1 if total <= PER_FILE_PROGRESS_UP_TO else total // 20
+    interned: dict[str, str] = {}
     rows = rejected = 0
     for n, item in enumerate(archived.files, start=1):
         original = originals[item.sha256]
@@ -130,6 +134,7 @@ def parse_inbox(archived: ArchivedInbox, progress: Progress = _quiet) -> ParsedB
             parsed = _duplicate_copy(item, original)
         else:
             parsed = parse_file(item, archived.archived[item.sha256], reference, lookup)
+        _compact(parsed, batch.criteria, interned)
         batch.files.append((item, parsed))
         faults.reached("reading")
         rows += parsed.rows_read
@@ -160,15 +165,80 @@ def _duplicate_copy(item: InboxFile, original: InboxFile) -> ParsedFile:
     return parsed
 
 
+def _compact(parsed: ParsedFile, store: CriterionStore, interned: dict[str, str]) -> None:
+    """Keep a parsed file's rows column-wise and its criterion scores in the batch's store
+    (a region's 1.2M row dicts and 18M score tuples would take ≈5 GB as Python objects)."""
+    if parsed.criteria and not isinstance(parsed.criteria, CriterionRows):
+        subject = (parsed.subject if parsed.kind != "exam_results" else   # one protocol, several subjects
+                   {r["row_number"]: r.get("subject") or parsed.subject for r in parsed.rows})
+        parsed.criteria = store.add(parsed.criteria, subject)
+    if parsed.rows and not isinstance(parsed.rows, RowColumns):
+        parsed.rows = RowColumns(parsed.rows, interned)
+
+
+class RowColumns:
+    """One file's candidate rows kept column by column: a dict per row costs ≈2 KB, so a
+    region's 1.2M rows would take ≈2.5 GB; columns with repeated texts shared take ≈6×
+    less. Iterating or indexing still gives row dicts (a key missing from a row reads as
+    None), for callers that want rows."""
+
+    __slots__ = ("columns", "n")
+    SHARED = ("school_login", "variant", "class_letter", "region_text", "textbook", "gender",
+              "subject", "school_code")
+
+    def __init__(self, rows: list[dict], interned: dict[str, str]):
+        first = rows[0].keys()
+        keys = (list(first) if all(r.keys() == first for r in rows)
+                else list(dict.fromkeys(k for r in rows for k in r)))
+        self.columns = {k: [r.get(k) for r in rows] for k in keys}
+        for key in self.SHARED:
+            if key in self.columns:
+                self.columns[key] = [v if not isinstance(v, str) else interned.setdefault(v, v)
+                                     for v in self.columns[key]]
+        self.n = len(rows)
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __iter__(self):
+        keys = list(self.columns)
+        for values in zip(*self.columns.values()):
+            yield dict(zip(keys, values))
+
+    def __getitem__(self, i: int) -> dict:
+        return {k: v[i] for k, v in self.columns.items()}
+
+    def column(self, key: str) -> list:
+        values = self.columns.get(key)
+        return values if values is not None else [None] * self.n
+
+
+def _columns(rows) -> RowColumns | None:
+    return rows if isinstance(rows, RowColumns) else (RowColumns(rows, {}) if rows else None)
+
+
 def _frame(batch: ParsedBatch, kind: str) -> pd.DataFrame:
-    rows = []
+    # Column by column, without copying 1.2M row dicts (time and memory at region size).
+    columns: dict[str, list] = {}
+    per_file: dict[str, list] = {"sha256": [], "rel_path": [], "sheet": []}
+    n = 0
     for item, parsed in batch.files:
         if parsed.status != "parsed" or parsed.kind != kind:
             continue
-        for r in parsed.rows:
-            rows.append({**r, "sha256": item.sha256, "rel_path": item.rel_path,
-                         "sheet": parsed.sheet})
-    frame = pd.DataFrame(rows)
+        rows = _columns(parsed.rows)
+        if rows is None:
+            continue
+        for key in rows.columns:
+            if key not in columns:          # (not setdefault: that builds [None] * n every time)
+                columns[key] = [None] * n
+        for key, values in columns.items():
+            values.extend(rows.column(key))
+        m = len(rows)
+        per_file["sha256"].extend([item.sha256] * m)
+        per_file["rel_path"].extend([item.rel_path] * m)
+        per_file["sheet"].extend([parsed.sheet] * m)
+        n += m
+    frame = pd.DataFrame({**columns, **per_file} if n else {})
     for col in ("primary_score", "scale_max", "criterion_excess", "bad_cells", "test_score", "mark"):
         if col in frame:
             frame[col] = frame[col].astype("Int64")
@@ -249,28 +319,38 @@ def _reject_unknown_school_files(batch: ParsedBatch, set_aside: dict[str, list[d
 
 
 def _build_tables(batch: ParsedBatch, set_aside, failed_rows) -> dict[str, pa.Table]:
-    files, pupils, exams, criteria, warnings, file_schools, cleaned = [], [], [], [], [], [], []
+    files, warnings, file_schools, cleaned = [], [], [], []
+    # Result rows go straight into columns (no per-row dict copies: 1.2M rows a region);
+    # criterion scores come from the store(s) their files' views point into.
+    results = {kind: {name: [] for name in raw_schema.SCHEMAS[kind].names}
+               for kind in ("pupil_results", "exam_results")}
+    criteria: list[tuple[CriterionStore, list]] = []       # runs of files sharing a store
     for item, parsed in batch.files:
         context = {"sha256": item.sha256, "academic_year": item.academic_year,
                    "window": item.window, "procedure": parsed.procedure,
-                   "subject": parsed.subject, "grade": parsed.grade, "year": parsed.year,
+                   "grade": parsed.grade, "year": parsed.year,
                    "received_at": item.received_at}
         bad = failed_rows.get(item.sha256, set()) if parsed.status == "parsed" else set()
         loaded = 0
         if parsed.status == "parsed":
-            target = pupils if parsed.kind == "pupil_results" else exams
-            for r in parsed.rows:
-                if r["row_number"] in bad:
-                    continue
-                loaded += 1
-                target.append({**r, **context, "subject": r.get("subject") or parsed.subject})
-            row_subject = {r["row_number"]: r.get("subject") or parsed.subject for r in parsed.rows}
-            for (row_number, col, label, mx, pts, nd) in parsed.criteria:
-                if row_number not in bad:
-                    criteria.append({"sha256": item.sha256, "row_number": row_number,
-                                     "subject": row_subject.get(row_number), "column_no": col,
-                                     "task_label": label, "max_points": mx, "points": pts,
-                                     "not_done": nd})
+            rows = _columns(parsed.rows)
+            if rows is not None:
+                keep = (None if not bad else
+                        [i for i, n in enumerate(rows.column("row_number")) if n not in bad])
+                loaded = rows.n if keep is None else len(keep)
+                for name, values in results[parsed.kind].items():
+                    if name in context:
+                        values.extend([context[name]] * loaded)
+                        continue
+                    column = rows.column(name)
+                    if name == "subject":
+                        column = [v or parsed.subject for v in column]
+                    values.extend(column if keep is None else [column[i] for i in keep])
+            if parsed.criteria:
+                view = _criterion_view(parsed)
+                if not criteria or criteria[-1][0] is not view.store:
+                    criteria.append((view.store, []))
+                criteria[-1][1].append((item.sha256, view, bad))
             warnings.extend({**w, "path": item.rel_path} for w in parsed.warnings)
         files.append({
             "path": item.rel_path, "sha256": item.sha256, "received_at": item.received_at,
@@ -290,8 +370,7 @@ def _build_tables(batch: ParsedBatch, set_aside, failed_rows) -> dict[str, pa.Ta
         file_schools.extend(_per_school(item, parsed, bad))
     ref = batch.reference
     rows = {
-        "files": files, "pupil_results": pupils, "exam_results": exams,
-        "criterion_scores": criteria,
+        "files": files,
         "rejected_rows": [r for rows in set_aside.values() for r in rows],
         "row_warnings": warnings, "ref_schools": ref.schools, "ref_scales": ref.scales,
         "ref_tasks": ref.tasks, "ref_ege_to_mark": ref.ege_to_mark,
@@ -299,7 +378,22 @@ def _build_tables(batch: ParsedBatch, set_aside, failed_rows) -> dict[str, pa.Ta
         "cleaned_cells": cleaned,
         "reference_problems": ref.problems,
     }
-    return {name: raw_schema.table(name, data) for name, data in rows.items()}
+    tables = {name: raw_schema.table(name, data) for name, data in rows.items()}
+    for kind, columns in results.items():
+        tables[kind] = pa.Table.from_pydict(columns, schema=raw_schema.SCHEMAS[kind])
+    schema = raw_schema.SCHEMAS["criterion_scores"]
+    pieces = [store.table(files_of, schema) for store, files_of in criteria]
+    tables["criterion_scores"] = (pa.concat_tables(pieces) if len(pieces) > 1
+                                  else pieces[0] if pieces else encoded_schema(schema).empty_table())
+    return {name: tables[name] for name in raw_schema.SCHEMAS}
+
+
+def _criterion_view(parsed: ParsedFile) -> CriterionRows:
+    """The file's criterion scores as a view into a store; a file not read by parse_inbox
+    (still holding the parser's tuples) gets a store of its own."""
+    if not isinstance(parsed.criteria, CriterionRows):
+        _compact(parsed, CriterionStore(), {})
+    return parsed.criteria
 
 
 def _per_school(item: InboxFile, parsed: ParsedFile, bad: set[int]) -> list[dict]:
