@@ -397,9 +397,11 @@ def test_regional_figures_stand_for_the_region_of_a_single_municipality(home, tm
     shutil.copy(home / "warehouse.duckdb", warehouse)
     con = duckdb.connect(str(warehouse))
     con.execute("update raw.ref_schools set municipality = 'М1'")
-    con.execute("""create or replace table raw.ref_regional_figures as
-                   select 2021 as year, 'vpr' as procedure, 4 as grade, 'математика' as subject,
-                          25000 as participants, 11.0 as mean_score, 4.0 as sd_score""")
+    # as ingestion would load reference/regional.csv (the table always exists, maybe empty)
+    con.execute("delete from raw.ref_regional_figures")
+    con.execute("""insert into raw.ref_regional_figures
+                       (year, procedure, grade, subject, participants, mean_score, sd_score)
+                   values (2021, 'vpr', 4, 'математика', 25000, 11.0, 4.0)""")
     con.close()
     dbt = os.path.join(os.path.dirname(sys.executable), "dbt")
     subprocess.run([dbt, "run", "--quiet", "--project-dir", str(DBT_PROJECT_DIR),

@@ -3,13 +3,8 @@
 -- participants, mean primary score and sample standard deviation, for O1.
 -- "The region" is every pupil in the inbox, unless the inbox holds a single municipality
 -- and the department has supplied regional figures (INPUTS.md §7, table
--- raw.ref_regional_figures with year, procedure, grade, subject, participants, mean_score,
--- sd_score): then those figures stand for the region. `source` says which was used.
-{%- set figures = none %}
-{%- if execute %}
-    {%- set figures = adapter.get_relation(database=target.database, schema='raw',
-                                           identifier='ref_regional_figures') %}
-{%- endif %}
+-- stg_regional_figures, from reference/regional.csv): then those figures stand for the
+-- region. `source` says which was used.
 with inbox as (
     select
         academic_year, procedure, grade, subject, year,
@@ -22,14 +17,13 @@ with inbox as (
     group by all
 ),
 
-{%- if figures is not none %}
 figures as (
     select
         cast(year as integer) as year, procedure, cast(grade as integer) as grade, subject,
         cast(participants as bigint) as participants,
         cast(mean_score as double) as mean_score,
         cast(sd_score as double) as sd_score
-    from {{ figures }}
+    from {{ ref('stg_regional_figures') }}
 ),
 
 single_municipality as (
@@ -52,12 +46,5 @@ final as (
         and figures.grade = inbox.grade
         and figures.subject = inbox.subject
 )
-{%- else %}
-final as (
-    select academic_year, procedure, grade, subject, participants, mean_score, sd_score,
-           'inbox' as source
-    from inbox
-)
-{%- endif %}
 
 select * from final
