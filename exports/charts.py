@@ -164,25 +164,34 @@ def score_histogram_sheet(wb, fmt, con, year, municipalities, tables):
                     if cf is not None:
                         ws.write_number(row, 5, cf * total, fmt["num"])
                 row += 1
-            chart = wb.add_chart({"type": "column", "subtype": "stacked"})
-            for c, m in enumerate(MARKS, start=1):
-                chart.add_series({"name": f"«{m}»", "categories": [ws.name, head + 1, 0, row - 1, 0],
-                                  "values": [ws.name, head + 1, c, row - 1, c],
-                                  "fill": {"color": MARK_COLOURS[m]}, "gap": 15, "overlap": 100})
-            if with_expected:
-                line = wb.add_chart({"type": "line"})
-                line.add_series({"name": "ожидаемо без пиков", "categories": [ws.name, head + 1, 0, row - 1, 0],
-                                 "values": [ws.name, head + 1, 5, row - 1, 5],
-                                 "line": {"color": "#1F4E79", "width": 1.75, "dash_type": "dash"}})
-                chart.combine(line)
+            chart = mark_histogram_chart(wb, ws.name, head + 1, row - 1,
+                                         "ожидаемо без пиков" if with_expected else None)
             chart.set_title({"name": title, "name_font": {"size": 11}})
             chart.set_x_axis({"name": "первичный балл", "interval_unit": 1 if max_score <= 25 else 2})
             chart.set_y_axis({"name": "участников", "major_gridlines": {"visible": True}})
-            chart.set_legend({"position": "bottom"})
             chart.set_size({"width": 640, "height": 300})
             ws.insert_chart(head, 7, chart)
             r = max(row, head + 300 // ROW_PX + 1) + 2
     _print_setup(ws)
+
+
+def mark_histogram_chart(wb, sheet: str, first: int, last: int, expected_name: str | None):
+    """A histogram whose rows first..last hold the score (column 0), the count or share under
+    the column of the mark it earns (columns 1–4) and, when expected_name is given, the
+    expected value (column 5) drawn as a dashed line over the columns."""
+    chart = wb.add_chart({"type": "column", "subtype": "stacked"})
+    for c, m in enumerate(MARKS, start=1):
+        chart.add_series({"name": f"«{m}»", "categories": [sheet, first, 0, last, 0],
+                          "values": [sheet, first, c, last, c],
+                          "fill": {"color": MARK_COLOURS[m]}, "gap": 15, "overlap": 100})
+    if expected_name:
+        line = wb.add_chart({"type": "line"})
+        line.add_series({"name": expected_name, "categories": [sheet, first, 0, last, 0],
+                         "values": [sheet, first, 5, last, 5],
+                         "line": {"color": "#1F4E79", "width": 1.75, "dash_type": "dash"}})
+        chart.combine(line)
+    chart.set_legend({"position": "bottom"})
+    return chart
 
 
 def _print_setup(ws):

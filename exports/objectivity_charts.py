@@ -11,7 +11,7 @@ Reads marts.objectivity_flags, marts.objectivity_histograms and marts.vpr_mark_v
 from __future__ import annotations
 
 from exports.cells import paper_label
-from exports.charts import MARK_COLOURS, MARKS, ROW_PX, papers_with_scales
+from exports.charts import MARKS, ROW_PX, mark_histogram_chart, papers_with_scales
 from exports.tables import write_title
 from exports.warehouse_reads import missing_note
 
@@ -124,20 +124,10 @@ def flagged_schools_sheet(wb, fmt, con, year, names, tables):
                 ws.write_number(row, 5, 100 * expected, fmt["num"])
             _write_right(ws, fmt, row, right.get(i, []))
             row += 1
-        histogram = wb.add_chart({"type": "column", "subtype": "stacked"})
-        for c, m in enumerate(MARKS, start=1):
-            histogram.add_series({"name": f"«{m}»", "categories": [ws.name, head + 1, 0, row - 1, 0],
-                                  "values": [ws.name, head + 1, c, row - 1, c],
-                                  "fill": {"color": MARK_COLOURS[m]}, "gap": 15, "overlap": 100})
-        line = wb.add_chart({"type": "line"})
-        line.add_series({"name": "ожидаемо по региону", "categories": [ws.name, head + 1, 0, row - 1, 0],
-                         "values": [ws.name, head + 1, 5, row - 1, 5],
-                         "line": {"color": "#1F4E79", "width": 1.75, "dash_type": "dash"}})
-        histogram.combine(line)
+        histogram = mark_histogram_chart(wb, ws.name, head + 1, row - 1, "ожидаемо по региону")
         histogram.set_title({"name": "Первичные баллы", "name_font": {"size": 11}})
         histogram.set_x_axis({"name": "первичный балл"})
         histogram.set_y_axis({"name": "% участников", "major_gridlines": {"visible": True}})
-        histogram.set_legend({"position": "bottom"})
         histogram.set_size({"width": 560, "height": 300})
         ws.insert_chart(head, 7, histogram)
         if journal:
