@@ -5,6 +5,7 @@ and dbt sources map onto the raw/* assets ingestion materializes, so the lineage
 the inbox to every mart. dbt tests appear as asset checks.
 """
 # No `from __future__ import annotations`: Dagster inspects the context annotation at runtime.
+import fcntl
 import os
 import subprocess
 import sys
@@ -20,10 +21,10 @@ from msoko.config import DBT_PROJECT_DIR
 from orchestration.ingest_assets import WAREHOUSE_POOL
 from orchestration.resources import MsokoPaths
 
-# A fixed target path lets dbt reuse its partial-parse state between invocations instead
-# of re-parsing the whole project every run (≈7 s, PERF_NOTES.md).
+# The project's own target holds the manifest the asset definitions are built from.
 TARGET_PATH = DBT_PROJECT_DIR / "target"
 MANIFEST = TARGET_PATH / "manifest.json"
+PARSE_LOCK = DBT_PROJECT_DIR / ".parse.lock"
 
 msoko_dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR,
                                target_path=TARGET_PATH)
@@ -41,12 +42,26 @@ def ensure_manifest() -> Path:
     newest = max((p.stat().st_mtime for p in _project_sources()), default=0)
     if MANIFEST.exists() and MANIFEST.stat().st_mtime >= newest:
         return MANIFEST
-    env = {**os.environ, "MSOKO_WAREHOUSE": os.environ.get("MSOKO_WAREHOUSE", ":memory:")}
-    subprocess.run([str(DBT_EXECUTABLE), "parse", "--quiet",
-                    "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
-                    "--target-path", str(TARGET_PATH)], check=True, env=env,
-                   cwd=DBT_PROJECT_DIR)
+    # Several processes may load the definitions at once (the UI's code server, a run, the
+    # test workers): one parses, the others wait and then find the manifest fresh.
+    with PARSE_LOCK.open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if MANIFEST.exists() and MANIFEST.stat().st_mtime >= newest:
+            return MANIFEST
+        env = {**os.environ, "MSOKO_WAREHOUSE": os.environ.get("MSOKO_WAREHOUSE", ":memory:")}
+        subprocess.run([str(DBT_EXECUTABLE), "parse", "--quiet",
+                        "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
+                        "--target-path", str(TARGET_PATH)], check=True, env=env,
+                       cwd=DBT_PROJECT_DIR)
     return MANIFEST
+
+
+def build_target(paths) -> Path:
+    """Where `dbt build` writes for this MSOKO_HOME. One target per home: dbt keeps its
+    partial-parse state there, and the state records the warehouse path, so runs of one home
+    reuse it (no re-parse, ≈5–7 s saved) while runs of different homes (tests, a second
+    department on one machine) never write into each other's files."""
+    return paths.home / "dbt_target"
 
 
 class MsokoDbtTranslator(DagsterDbtTranslator):
@@ -68,8 +83,9 @@ def build_dbt_assets():
                 dagster_dbt_translator=MsokoDbtTranslator(), pool=WAREHOUSE_POOL)
     def msoko_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource,
                          msoko_paths: MsokoPaths):
-        os.environ["MSOKO_WAREHOUSE"] = str(msoko_paths.paths().warehouse)
-        events = dbt.cli(["build"], context=context, target_path=TARGET_PATH).stream()
+        paths = msoko_paths.paths()
+        os.environ["MSOKO_WAREHOUSE"] = str(paths.warehouse)
+        events = dbt.cli(["build"], context=context, target_path=build_target(paths)).stream()
         yield from faults.each(events, "dbt")     # inert unless MSOKO_FAULT=dbt
 
     return msoko_dbt_models
