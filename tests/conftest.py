@@ -39,3 +39,30 @@ def query(home: Path, sql: str, params=None):
         return con.execute(sql, params or []).fetchall()
     finally:
         con.close()
+
+
+# --------------------------------------------------------------------------------------------
+# Running on several workers (`make test` uses pytest-xdist, `--dist loadgroup`)
+#
+# Most modules share one pipeline run among their tests (a module-scoped fixture), so a
+# module must stay on one worker: every test is grouped by its module. test_fuzz and
+# test_privacy share the session-scoped hostile run, so they form one group. The costliest
+# groups are handed out first, so the workers finish close together rather than one
+# starting the fault tests when the other is done.
+SHARED_GROUPS = {"test_privacy": "test_fuzz"}
+COSTLIEST_FIRST = ["test_faults", "test_fuzz", "test_concurrency", "test_concurrency_daemon",
+                   "test_objectivity_demo", "test_exports", "test_ingest_pipeline",
+                   "test_indicators", "test_objectivity", "test_published_warehouse",
+                   "test_orchestration_partitions", "test_pipeline_skeleton"]
+
+
+def _group(item) -> str:
+    module = item.module.__name__.rsplit(".", 1)[-1]
+    return SHARED_GROUPS.get(module, module)
+
+
+def pytest_collection_modifyitems(config, items):
+    rank = {name: i for i, name in enumerate(COSTLIEST_FIRST)}
+    items.sort(key=lambda item: rank.get(_group(item), len(rank)))   # stable within a group
+    for item in items:
+        item.add_marker(pytest.mark.xdist_group(_group(item)))
