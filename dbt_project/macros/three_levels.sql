@@ -26,3 +26,27 @@
 {% macro pct(numerator, denominator) -%}
     round(100.0 * ({{ numerator }}) / nullif({{ denominator }}, 0), 2)
 {%- endmacro %}
+
+{#- The context splits (seed 002) are published for the municipality and the region only: a
+    school is a single context value, so its own row would repeat its plain figure. -#}
+{% macro two_levels(keys) -%}
+    grouping sets (
+        ({{ keys | join(', ') }}, municipality),
+        ({{ keys | join(', ') }})
+    )
+{%- endmacro %}
+
+{% macro level_above_school() -%}
+    case when grouping(municipality) = 0 then 'municipality' else 'region' end
+{%- endmacro %}
+
+{#- Every row of `cte` once per context it can be split by (seed 002: settlement type, school
+    kind, textbook), as context_type / context_value. A row without a textbook has no
+    textbook context; a missing school kind or settlement type reads 'не указано'. -#}
+{% macro in_contexts(cte) -%}
+    select *, 'settlement_type' as context_type, coalesce(settlement_type, 'не указано') as context_value from {{ cte }}
+    union all
+    select *, 'school_kind', coalesce(school_kind, 'не указано') from {{ cte }}
+    union all
+    select *, 'textbook', textbook from {{ cte }} where textbook is not null
+{%- endmacro %}

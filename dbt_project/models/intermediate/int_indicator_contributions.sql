@@ -115,12 +115,14 @@ ege_mismatch_contributions as (
 ),
 
 inflated_mean_contributions as (
-    -- 3.4: one row per school evaluated by O1; at municipality and region level the value is
-    -- the % of evaluated schools that O1 flags.
+    -- 3.4 is check O1 itself (INDICATORS.md: "see check O1"): one row per school × paper O1
+    -- evaluated (enough participants and spread); at municipality and region level the value
+    -- is the % of evaluated schools that O1 flags.
     select academic_year, "window", procedure, grade, subject, municipality, school_login,
            cast(null as varchar) as pupil_code, '3.4' as indicator_code, '%' as unit,
-           flagged::int::double as numerator, 1 as denominator, participants
-    from {{ ref('int_school_inflated_mean') }}
+           flagged::int::double as numerator, 1 as denominator, n_participants as participants
+    from {{ ref('int_objectivity_o1') }}
+    where status <> 'insufficient_data'
 ),
 
 diagnostics_contributions as (

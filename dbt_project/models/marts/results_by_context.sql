@@ -6,34 +6,27 @@ with papers as (
 ),
 
 in_context as (
-    select *, 'school_kind' as context_type, school_kind as context_value from papers
-    union all
-    select *, 'settlement_type', settlement_type from papers
-    union all
-    select *, 'textbook', textbook from papers where textbook is not null
+    {{ in_contexts('papers') }}
 ),
 
 aggregated as (
     select
         academic_year,
         "window",
-        case when grouping(municipality) = 0 then 'municipality' else 'region' end as level,
+        {{ level_above_school() }} as level,
         municipality,
         procedure,
         grade,
         subject,
         context_type,
-        coalesce(context_value, 'не указано') as context_value,
+        context_value,
         count(distinct school_login) as schools,
         count(*) as participants,
         avg(scale_score) as mean_score,
         avg(share_of_max) as mean_share_of_max,
         avg(mark) as mean_mark
     from in_context
-    group by grouping sets (
-        (academic_year, "window", procedure, grade, subject, context_type, coalesce(context_value, 'не указано'), municipality),
-        (academic_year, "window", procedure, grade, subject, context_type, coalesce(context_value, 'не указано'))
-    )
+    group by {{ two_levels(['academic_year', '"window"', 'procedure', 'grade', 'subject', 'context_type', 'context_value']) }}
 ),
 
 final as (

@@ -6,25 +6,21 @@ with criteria as (
 ),
 
 in_context as (
-    select *, 'settlement_type' as context_type, settlement_type as context_value from criteria
-    union all
-    select *, 'school_kind', school_kind from criteria
-    union all
-    select *, 'textbook', textbook from criteria where textbook is not null
+    {{ in_contexts('criteria') }}
 ),
 
 aggregated as (
     select
         academic_year,
         "window",
-        case when grouping(municipality) = 0 then 'municipality' else 'region' end as level,
+        {{ level_above_school() }} as level,
         municipality,
         procedure,
         grade,
         subject,
         column_no,
         context_type,
-        coalesce(context_value, 'не указано') as context_value,
+        context_value,
         max(task_label) as task_label,
         max(criterion_level) as criterion_level,
         max(section) as section,
@@ -34,10 +30,7 @@ aggregated as (
         sum(points) as points_earned,
         sum(max_points) as points_available
     from in_context
-    group by grouping sets (
-        (academic_year, "window", procedure, grade, subject, column_no, context_type, coalesce(context_value, 'не указано'), municipality),
-        (academic_year, "window", procedure, grade, subject, column_no, context_type, coalesce(context_value, 'не указано'))
-    )
+    group by {{ two_levels(['academic_year', '"window"', 'procedure', 'grade', 'subject', 'column_no', 'context_type', 'context_value']) }}
 ),
 
 final as (
