@@ -571,12 +571,13 @@ class _PositionTracker:
 # formula cells are looked at there: a chunk without "<f" (every file of plain values) costs
 # a byte search (≈1 % of the guard's time on a 100,000-row sheet); only chunks with formulas
 # meet the regex. The exact path (`_extent_by_parsing`) sees formulas as elements instead.
-# A formula is always the
-# first child of its cell (`<c r="B7"><f>A7*2</f><v>8</v></c>`, ECMA-376 CT_Cell), and
-# formula text cannot hold a literal '<', so one regex reads a formula cell whole.
+# A formula is always the first child of its cell (`<c r="B7"><f>A7*2</f><v>8</v></c>`,
+# ECMA-376 CT_Cell) and its text cannot hold a literal '<', so one regex finds a formula
+# NOT followed by a non-empty `<v>` or by inline text; the cell's own tag, just before it,
+# gives the reference and type. Anchored on "<f", the regex costs ≈0.13 s on a 100,000-row
+# sheet with a formula in every row (anchored on "<c", the same search took 1.2 s).
 
-_FORMULA_CELL = re.compile(
-    rb"<c\b([^>]*)>\s*<f\b[^>]*?(?:/>|>[^<]*</f>)\s*(?:(<v\b[^>]*?(?:/>|>([^<]*)</v>))|(<is\b))?")
+_UNCACHED_FORMULA = re.compile(rb"<f\b[^>]*?(?:/>|>[^<]*</f>)\s*(?!<v\b[^>]*>[^<])(?!<is\b)(<v\b)?")
 _CELL_ATTR_T = re.compile(rb"\st=\"([^\"]*)\"")
 _CELL_ATTR_R = re.compile(rb"\sr=\"([^\"]*)\"")
 _CARRY_LIMIT = 1 << 20
@@ -624,13 +625,12 @@ class _FormulaWatch:
         self._carry = data[cut:]
 
     def _scan(self, data: bytes) -> None:
-        for m in _FORMULA_CELL.finditer(data):
-            if m.group(4):  # inline text: a value
-                continue
-            cell_type = _CELL_ATTR_T.search(m.group(1))
-            value = None if m.group(2) is None else (m.group(3) or b"")
-            if _uncached(cell_type.group(1).decode("ascii", "replace") if cell_type else None, value):
-                ref = _CELL_ATTR_R.search(m.group(1))
+        for m in _UNCACHED_FORMULA.finditer(data):
+            tag = data[max(data.rfind(b"<c", 0, m.start()), 0):m.start()]   # `<c r="B7" t="str">`
+            cell_type = _CELL_ATTR_T.search(tag)
+            if _uncached(cell_type.group(1).decode("ascii", "replace") if cell_type else None,
+                         b"" if m.group(1) else None):
+                ref = _CELL_ATTR_R.search(tag)
                 self.cell = ref.group(1).decode("ascii", "replace") if ref else "?"
                 return
 
