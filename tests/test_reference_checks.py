@@ -12,7 +12,7 @@
 2. A formula saved without its cached value: sch000002's VPR file (real FIS OKO layout) has
    pupil 40012's «балл за 1» as an openpyxl formula =2+3 (no cached value). Header in row
    1, pupil 40012 in row 3; «балл за 1» is the 10th column (9 columns before the criteria:
-   логин школы … первичный балл), so the cell is J3. The file is rejected with a message
+   логин школы … всего баллов), so the cell is J3. The file is rejected with a message
    naming J3; sch000001's file loads its 5 rows.
 """
 from __future__ import annotations
