@@ -8,7 +8,8 @@ regional.csv (INPUTS.md §7), `,` or `;`, UTF-8 or cp1251, English or Russian he
   participants (участников), mean_score (средний балл), sd_score (стандартное отклонение),
   pct_2 … pct_5 (доля 2 … доля 5, % of participants). «25 031» and «11,4» are read as numbers.
 Every reference table then passes its Great Expectations suite (expectations/reference.py):
-a failing row is left out and reported in raw.reference_problems.
+a failing row is left out and reported in raw.reference_problems, and its failing value
+feeds the suite's Dagster asset check (orchestration/ingest_assets.py).
 """
 from __future__ import annotations
 
@@ -65,6 +66,9 @@ class ReferenceTables:
     ege_to_mark: list[dict] = field(default_factory=list)
     regional_figures: list[dict] = field(default_factory=list)
     problems: list[dict] = field(default_factory=list)   # file, message (Russian)
+    # suite -> rows its suite left out: path, row_number, column_name, value, rule — the
+    # keys of a set-aside result row, so one asset-check builder serves both
+    left_out: dict[str, list[dict]] = field(default_factory=dict)
 
     def lookup(self) -> Reference:
         ref = Reference(known_schools={s["login"] for s in self.schools})
@@ -221,7 +225,8 @@ def load_reference(files: list[InboxFile], archived: dict[str, Path]) -> Referen
 def validate_reference(tables: ReferenceTables) -> dict[str, list]:
     """Run the reference suites (expectations/reference.py), one Great Expectations call per
     table; failing rows leave the table and become problems naming file, row, column and
-    value. Returns suite name -> rule outcomes (for the asset checks)."""
+    value, and are listed per suite in `tables.left_out`. Returns suite name -> rule
+    outcomes; both feed the suites' asset checks."""
     import pandas as pd
 
     from expectations.gx_runner import run_suite
@@ -230,6 +235,7 @@ def validate_reference(tables: ReferenceTables) -> dict[str, list]:
     outcomes: dict[str, list] = {}
     for name, build in SUITES.items():
         rows = getattr(tables, name)
+        left_out = tables.left_out.setdefault(f"reference_{name}", [])
         if not rows:
             outcomes[f"reference_{name}"] = []
             continue
@@ -246,8 +252,12 @@ def validate_reference(tables: ReferenceTables) -> dict[str, list]:
         for idx, outcome in sorted(failed.items()):
             row, rule = rows[idx], outcome.rule
             value = row.get(rule.value_column)
-            where = (f"Файл «{row.get('_file', DEFAULTS_DIR.name)}», строка {row.get('_row')}, "
+            path = row.get("_file", DEFAULTS_DIR.name)
+            where = (f"Файл «{path}», строка {row.get('_row')}, "
                      f"столбец «{rule.column_name}», значение «{'' if value is None else value}»")
+            left_out.append({"path": path, "row_number": row.get("_row"),
+                             "column_name": rule.column_name,
+                             "value": None if value is None else str(value), "rule": rule.code})
             tables.problems.append({"file": row.get("_file"),
                                     "message": f"{where}: {rule.message.format(value=value)} "
                                                "Строка справочника не учтена."})

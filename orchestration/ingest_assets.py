@@ -5,8 +5,9 @@ A run may cover one partition (a school's resubmission, started by the inbox sen
 all of them (`msoko run`, the calendar schedules): either way it is ONE step per asset
 (BackfillPolicy.single_run), one Great Expectations run per format over the run's files,
 and one transaction that replaces exactly the run's partitions in the raw tables.
-Great Expectations verdicts become asset checks with the failing values in metadata; a
-suite that cannot run at all is an ERROR that blocks the marts of the run.
+Great Expectations verdicts — the result-row suites and the reference-file suites — become
+asset checks on their raw tables with the failing values in metadata; a suite that cannot
+run at all is an ERROR that blocks the marts of the run.
 """
 # No `from __future__ import annotations`: Dagster inspects the context annotation at runtime.
 from collections import Counter
@@ -25,7 +26,17 @@ from orchestration.resources import MsokoPaths
 
 WAREHOUSE_POOL = "duckdb_writer"     # one writer at a time on the DuckDB file
 RAW_TABLES = list(SCHEMAS)
-GX_CHECKED = {"pupil_results": "gx_pupil_results", "exam_results": "gx_exam_results"}
+# Great Expectations suite -> (its asset check, the raw table the check is attached to):
+# the batch suites over result rows, and the reference suites (expectations/reference.py)
+# over the department's reference files.
+GX_CHECKED = {
+    "pupil_results": ("gx_pupil_results", "pupil_results"),
+    "exam_results": ("gx_exam_results", "exam_results"),
+    "reference_schools": ("gx_reference_schools", "ref_schools"),
+    "reference_scales": ("gx_reference_scales", "ref_scales"),
+    "reference_tasks": ("gx_reference_tasks", "ref_tasks"),
+    "reference_regional_figures": ("gx_reference_regional_figures", "ref_regional_figures"),
+}
 FILE_CHECK = "files_readable"
 SAMPLE = 20
 ARCHIVED_FILES = AssetKey(["inbox", "archived_files"])
@@ -57,16 +68,20 @@ def archived_files(context: AssetExecutionContext, msoko_paths: MsokoPaths) -> M
     })
 
 
-def _check_result(kind: str, outcomes, set_aside) -> AssetCheckResult:
+def _check_result(suite: str, outcomes, set_aside) -> AssetCheckResult:
+    """One suite's verdict. `set_aside`: the rows it kept out of its table (result rows
+    set aside, or reference rows left out), each with path, row_number, column_name,
+    value and rule."""
+    check, table = GX_CHECKED[suite]
     by_rule = Counter(r["rule"] for r in set_aside)
     samples = [f'{r["path"]}:{r["row_number"]} «{r["column_name"]}»={r["value"]} ({r["rule"]})'
                for r in set_aside[:SAMPLE]]
     errors = [f"{o.rule.code}: {o.error}" for o in outcomes if o.error]
     return AssetCheckResult(
-        check_name=GX_CHECKED[kind], asset_key=AssetKey(["raw", kind]),
+        check_name=check, asset_key=AssetKey(["raw", table]),
         passed=not set_aside and not errors,
-        # Set-aside rows are normal operation (they are kept and reported), so a warning;
-        # a suite that could not run is an error, and the check blocks the marts.
+        # Rows kept out are normal operation (they are reported, the rest is used), so a
+        # warning; a suite that could not run is an error, and the check blocks the marts.
         severity=AssetCheckSeverity.ERROR if errors else AssetCheckSeverity.WARN,
         metadata={
             "expectations": [f"{o.rule.code}: {'ok' if o.success else 'failed'}" for o in outcomes],
@@ -99,10 +114,15 @@ def _files_check(validated, kept: int) -> AssetCheckResult:
     specs=[AssetSpec(key=AssetKey(["raw", name]), group_name="raw", deps=[ARCHIVED_FILES],
                      description=f"Warehouse table raw.{name}")
            for name in RAW_TABLES],
-    check_specs=[AssetCheckSpec(check, asset=AssetKey(["raw", kind]), blocking=True,
-                                description="Great Expectations suite (expectations/) over "
-                                            "the run's batch of files")
-                 for kind, check in GX_CHECKED.items()]
+    check_specs=[AssetCheckSpec(check, asset=AssetKey(["raw", table]), blocking=True,
+                                description=(f"Great Expectations suite {suite} "
+                                             "(expectations/reference.py) over the "
+                                             "department's reference files; failing rows "
+                                             "are left out and named in raw.reference_problems")
+                                if suite.startswith("reference_") else
+                                "Great Expectations suite (expectations/) over the run's "
+                                "batch of files")
+                 for suite, (check, table) in GX_CHECKED.items()]
                + [AssetCheckSpec(FILE_CHECK, asset=AssetKey(["raw", "files"]),
                                  description="Every file of the run was read; rejected files "
                                              "with their Russian reason, by partition")],
@@ -125,8 +145,9 @@ def raw_tables(context: AssetExecutionContext, msoko_paths: MsokoPaths):
     reporter(context, "загрузка")(
         f"в хранилище ({len(keys)} разделов): "
         + ", ".join(f"raw.{k}={v}" for k, v in counts.items() if v))
-    for kind in GX_CHECKED:
-        yield _check_result(kind, validated.outcomes.get(kind, []), validated.set_aside.get(kind, []))
+    kept_out = {**validated.parsed.reference.left_out, **validated.set_aside}
+    for suite in GX_CHECKED:
+        yield _check_result(suite, validated.outcomes.get(suite, []), kept_out.get(suite, []))
     yield _files_check(validated, counts["kept_previous_versions"])
     for name in RAW_TABLES:
         yield MaterializeResult(asset_key=AssetKey(["raw", name]),

@@ -550,13 +550,89 @@ def test_cells_without_references_are_placed_like_calamine(tmp_path):
 # ------------------------------------------------------------------ content
 
 
-def test_formulas_without_cached_values_arrive_empty(tmp_path):
+UNCACHED_MESSAGE = ("В ячейке {cell} (лист «{sheet}») формула без вычисленного значения: файл "
+                    "сохранён программой, которая не пересчитывает формулы. Откройте файл в "
+                    "Excel или LibreOffice, сохраните и отправьте заново.")
+
+
+def test_formulas_without_cached_values_reject_the_file(tmp_path):
+    # calamine would read these cells as '': pupil 40002's score of 5 would vanish as if
+    # the task were skipped. The first such cell is named: B3 (row 3, the second pupil).
     path = tmp_path / "openpyxl_formulas.xlsx"
     wb = openpyxl.Workbook()
     ws = wb.active
-    ws.append([2, "=A1*2", "=SUM(A1:B1)", "конец"])  # openpyxl stores no cached values
+    ws.title = "Результаты"
+    ws.append(["код", "балл за 1", "итого"])
+    ws.append(["40001", 2, 2])
+    ws.append(["40002", "=2+3", "=B3"])           # openpyxl stores no cached values
     wb.save(path)
-    assert read_table_file(path)[0].rows == [["2", "", "", "конец"]]
+    err = reject_code(path)
+    assert err.code == "uncached_formula"
+    assert err.message_ru == UNCACHED_MESSAGE.format(cell="B3", sheet="Результаты")
+
+
+def _formula_sheet(cells: bytes, dimension: bytes = b'<dimension ref="A1:C3"/>') -> bytes:
+    return SHEET_HEAD.replace(b"<sheetData>", dimension + b"<sheetData>") + cells + SHEET_TAIL
+
+
+# Row 2 of a crafted sheet: the formula cell B2 in each way it can lack a cached value.
+UNCACHED_B2 = {
+    "no <v>": b'<c r="B2"><f>A2*2</f></c>',
+    "empty <v/>": b'<c r="B2"><f>A2*2</f><v /></c>',
+    "empty <v></v>": b'<c r="B2" s="1"><f>A2*2</f><v></v></c>',
+    "shared formula child": b'<c r="B2"><f t="shared" si="0"/></c>',
+    "text formula without <v>": b'<c r="B2" t="str"><f>A2&amp;"x"</f></c>',
+}
+
+
+@pytest.mark.parametrize("case", sorted(UNCACHED_B2))
+def test_each_kind_of_missing_cached_value_is_found(tmp_path, case):
+    cells = (b'<row r="1"><c r="A1"><v>1</v></c><c r="B1"><f>A1*2</f><v>2</v></c></row>'
+             b'<row r="2"><c r="A2"><v>3</v></c>' + UNCACHED_B2[case] + b"</row>")
+    base = write_xlsx(tmp_path / "base.xlsx", {"Sheet1": [["x"]]})
+    # Fast path (an honest dimension) and exact path (no dimension, cells without r: the
+    # sheet is parsed) name the same cell.
+    for name, xml in (("fast", _formula_sheet(cells)),
+                      ("exact", _formula_sheet(re.sub(rb' r="[A-Z]+[0-9]+"', b"", cells), b""))):
+        path = replace_sheet_xml(base, tmp_path / f"{name}.xlsx", xml)
+        err = reject_code(path)
+        assert (name, err.code) == (name, "uncached_formula")
+        assert err.message_ru == UNCACHED_MESSAGE.format(cell="B2", sheet="Sheet1"), name
+
+
+def test_cached_values_of_every_type_are_values(tmp_path):
+    # Each formula has its cached value: a number, a text, a cached EMPTY text (t="str" with
+    # an empty <v>, as Excel and LibreOffice save =IF(…;"";…)), a boolean, an error (which
+    # python-calamine gives as ''), and an inline text.
+    cells = (b'<row r="1"><c r="A1"><f>1+1</f><v>2</v></c>'
+             b'<c r="B1" t="str"><f>"a"&amp;"b"</f><v>ab</v></c>'
+             b'<c r="C1" t="str"><f>IF(A1&gt;5,"x","")</f><v></v></c></row>'
+             b'<row r="2"><c r="A2" t="b"><f>A1&gt;1</f><v>1</v></c>'
+             b'<c r="B2" t="e"><f>1/0</f><v>#DIV/0!</v></c>'
+             b'<c r="C2" t="inlineStr"><f>"z"</f><is><t>z</t></is></c></row>')
+    base = write_xlsx(tmp_path / "base.xlsx", {"Sheet1": [["x"]]})
+    for name, xml in (("fast", _formula_sheet(cells, b'<dimension ref="A1:C2"/>')),
+                      ("exact", _formula_sheet(cells, b""))):
+        path = replace_sheet_xml(base, tmp_path / f"{name}.xlsx", xml)
+        assert read_table_file(path)[0].rows == [["2", "ab", ""], ["TRUE", "", "z"]], name
+
+
+def test_formula_watch_sees_a_cell_split_at_any_byte():
+    # The sheet part streams in 4 MB chunks; a formula cell may straddle two of them.
+    # Cut the part at every byte: the uncached B7 is found each time, the cached B6 never.
+    rows = b"".join(b'<row r="%d"><c r="A%d"><v>%d</v></c><c r="B%d"><f>A%d*2</f><v>%d</v></c></row>'
+                    % (r, r, r, r, r, 2 * r) for r in range(1, 7))
+    xml = _formula_sheet(rows + b'<row r="7"><c r="A7"><v>7</v></c><c r="B7"><f>A7*2</f><v /></c>'
+                         b'<c r="C7"><v>1</v></c></row>')
+    cached = xml.replace(b"<v /></c><c r=\"C7\">", b"<v>14</v></c><c r=\"C7\">")
+    for cut in range(1, len(xml)):
+        watch = readers._FormulaWatch()
+        assert b"".join(watch.over(iter([xml[:cut], xml[cut:]]))) == xml
+        assert watch.cell == "B7", cut
+    for cut in range(1, len(cached)):
+        watch = readers._FormulaWatch()
+        list(watch.over(iter([cached[:cut], cached[cut:]])))
+        assert watch.cell is None, cut
 
 
 def test_formulas_with_cached_values_arrive_as_values(tmp_path):
