@@ -32,10 +32,10 @@ ui: $(STAMP)
 	$(BIN)/msoko ui
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q -n auto --maxprocesses 4 --dist loadgroup
+	$(BIN)/python -m pytest -q -n auto --maxprocesses 4
 
 test-quick: $(STAMP)
-	$(BIN)/python -m pytest -q -n auto --maxprocesses 4 --dist loadgroup -m "not slow"
+	$(BIN)/python -m pytest -q -n auto --maxprocesses 4 -m "not slow"
 
 # A whole region's year (≈1,000 schools, ≈20,000 files) against the floor and the naive way;
 # the region is generated once and cached in benchmarks/out/ (gitignored). Ends with the

@@ -42,27 +42,43 @@ def query(home: Path, sql: str, params=None):
 
 
 # --------------------------------------------------------------------------------------------
-# Running on several workers (`make test` uses pytest-xdist, `--dist loadgroup`)
+# Running on several workers (`make test` uses pytest-xdist)
 #
 # Most modules share one pipeline run among their tests (a module-scoped fixture), so a
-# module must stay on one worker: every test is grouped by its module. test_fuzz and
-# test_privacy share the session-scoped hostile run, so they form one group. The costliest
-# groups are handed out first, so the workers finish close together rather than one
-# starting the fault tests when the other is done.
+# module must stay on one worker; test_fuzz and test_privacy share the session-scoped hostile
+# run, so they go together. The costliest groups are handed out first, so the workers finish
+# close together rather than one starting the fault tests when the other is done.
+# (A scheduler of our own rather than `--dist loadgroup`: xdist 3.8 marks groups by editing
+# a pytest-internal node id that pytest 9 no longer reads.)
 SHARED_GROUPS = {"test_privacy": "test_fuzz"}
 COSTLIEST_FIRST = ["test_faults", "test_fuzz", "test_concurrency", "test_concurrency_daemon",
                    "test_objectivity_demo", "test_exports", "test_ingest_pipeline",
-                   "test_indicators", "test_objectivity", "test_published_warehouse",
-                   "test_orchestration_partitions", "test_pipeline_skeleton"]
+                   "test_indicators", "test_objectivity", "test_reference_checks",
+                   "test_published_warehouse", "test_orchestration_partitions",
+                   "test_pipeline_skeleton"]
 
 
-def _group(item) -> str:
-    module = item.module.__name__.rsplit(".", 1)[-1]
+def _group(nodeid: str) -> str:
+    module = nodeid.split("::", 1)[0].rsplit("/", 1)[-1].removesuffix(".py")
     return SHARED_GROUPS.get(module, module)
 
 
 def pytest_collection_modifyitems(config, items):
     rank = {name: i for i, name in enumerate(COSTLIEST_FIRST)}
-    items.sort(key=lambda item: rank.get(_group(item), len(rank)))   # stable within a group
-    for item in items:
-        item.add_marker(pytest.mark.xdist_group(_group(item)))
+    items.sort(key=lambda item: rank.get(_group(item.nodeid), len(rank)))  # stable in a group
+
+
+def pytest_xdist_make_scheduler(config, log):
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ModuleGroups(LoadScopeScheduling):
+        """One work unit per group of modules, in the collection order set above."""
+
+        def __init__(self, config, log=None):
+            super().__init__(config, log)
+            config.option.loadscopereorder = False     # keep the costliest-first order
+
+        def _split_scope(self, nodeid: str) -> str:
+            return _group(nodeid)
+
+    return ModuleGroups(config, log)
