@@ -16,9 +16,9 @@ import numpy as np
 import pyarrow as pa
 
 NULL = -(2 ** 31)  # a missing value (max_points unknown: no task specification for the paper)
-# sha256 stays plain text: ingest.partitioned reads it back with to_pylist(), ≈25× slower
-# on a dictionary column (8.5 s for 1.7M scores)
-ENCODED = ("subject", "task_label")
+# sha256 too: as plain text it took 68 bytes a score, 1.2 GB of a region's 18M scores
+# (ingest.partitioned compares it as integer codes, never as Python strings)
+ENCODED = ("sha256", "subject", "task_label")
 
 
 def encoded_schema(schema: pa.Schema) -> pa.Schema:
@@ -133,7 +133,7 @@ class CriterionStore:
         mx, pts = column(self.max_points), column(self.points)
         nd = np.frombuffer(self.not_done, dtype=np.int8)[idx]
         return pa.table({
-            "sha256": dictionary(file_no, [sha for sha, _, _ in pieces]).cast(pa.string()),
+            "sha256": dictionary(file_no, [sha for sha, _, _ in pieces]),
             "row_number": pa.array(rn, pa.int64()),
             "subject": dictionary(column(self.subject), list(self.subjects)),
             "column_no": pa.array(column(self.column_no), pa.int32()),
@@ -194,3 +194,14 @@ class CriterionColumns:
                    [labels[i] for i in self.label.tolist()],
                    [None if m == NULL else m for m in self.max_points.tolist()],
                    self.points.tolist(), self.not_done.astype(bool).tolist())
+
+
+def count_kept(criteria, bad: set[int]) -> int:
+    """How many of a file's scores are not on a set-aside row (numpy on a store view: a
+    region's 18M scores are never walked one by one)."""
+    if not bad:
+        return len(criteria)
+    if isinstance(criteria, CriterionRows):
+        rows = np.frombuffer(criteria.store.row_number, dtype=np.int64)[criteria.start:criteria.stop]
+        return int(len(rows) - np.isin(rows, np.fromiter(bad, dtype=np.int64)).sum())
+    return sum(1 for c in criteria if c[0] not in bad)
