@@ -108,6 +108,35 @@ def stage_breakdown(out: str, wall_s: float) -> str:
     return f"up to the first stage and after the last ≈{wall_s - named:.0f} s; " + ", ".join(parts)
 
 
+def dagster_events(home: Path) -> str:
+    """How many events the last run wrote to Dagster's SQLite event log, by kind, and the
+    span they took. Each is its own SQLite transaction (≈35 ms quiet, more under load), and
+    a run over many partitions writes some per partition and asset: at region size this,
+    not reading or SQL, can be most of the run."""
+    import sqlite3
+    runs = sorted((home / "dagster" / "history" / "runs").glob("*.db"),
+                  key=lambda p: p.stat().st_mtime)
+    runs = [p for p in runs if p.name != "index.db"]
+    if not runs:
+        return ""
+    con = sqlite3.connect(f"file:{runs[-1]}?mode=ro", uri=True)
+    try:
+        rows = con.execute(
+            "select coalesce(dagster_event_type, 'LOG'), count(*), "
+            "(julianday(max(timestamp)) - julianday(min(timestamp))) * 86400 "
+            "from event_logs group by 1 order by 2 desc").fetchall()
+    finally:
+        con.close()
+    total = sum(n for _, n, _ in rows)
+    counts = {kind: (n, span) for kind, n, span in rows}
+    top = ", ".join(f"{kind} {n}" for kind, n, _ in rows[:3])
+    # Planned events are written back to back before the first step: their pace is the
+    # cost of one event on this machine now.
+    n, span = counts.get("ASSET_MATERIALIZATION_PLANNED", (0, 0.0))
+    each = f"; ≈{span / n * 1000:.0f} ms an event, ≈{total * span / n:.0f} s in all" if n > 100 else ""
+    return f"{total} Dagster events ({top}{each})"
+
+
 def run_naive(inbox: Path, work: Path, fraction: float) -> tuple[Timed, dict]:
     t = timed([sys.executable, "-m", "benchmarks.naive", str(inbox), str(work / "naive.duckdb"),
                str(fraction)])
@@ -193,6 +222,8 @@ def main(argv=None) -> int:
               f"over floor {run_t.wall_s / floor_t.wall_s:.2f}", flush=True)
         print(f"         stages: {stage_breakdown(run_t.stdout, run_t.wall_s)} "
               f"(log: {work / 'msoko_run.log'})", flush=True)
+        print(f"         {dagster_events(work / 'home')}; load average {os.getloadavg()[0]:.1f}",
+              flush=True)
         peak = max(peak, floor_t.peak_rss_mb, run_t.peak_rss_mb)
         results[f] = (floor_t, floor, run_t, inbox, work)
     if len(fractions) > 1:

@@ -9,6 +9,8 @@ import math
 import re
 from functools import lru_cache
 
+import numpy as np
+
 # Cell texts repeat endlessly (scores 0–5, «Х», marks, letters): the pure cleaners below are
 # memoised, which makes normalising a 200,000-row sheet several times faster (Python-level
 # work per cell was the cost, not reading).
@@ -125,3 +127,47 @@ def needs_trim(text: str) -> bool:
 
 
 _BLANKS = " \u00a0\t\r\n"
+
+
+# Criterion cells column-wise. A region has ≈18M criterion cells but only a few hundred
+# distinct texts ("0"–"5", «Х», « 2», junk): each distinct text is classified once by
+# criterion() and numbered; a file's cells become one numpy array of numbers, and points,
+# markers and bad cells are looked up for the whole file at once instead of per cell.
+_CODE: dict[str, int] = {}
+_TABLES: dict[str, list] = {"points": [], "not_done": [], "bad": [], "marker": []}
+_ARRAYS: dict[str, np.ndarray] = {}
+MAX_CODES = 100_000      # junk texts could be many: start afresh rather than grow forever
+
+
+def _new_code(text: str) -> int:
+    points, not_done, bad = criterion(text)
+    code = len(_CODE)
+    _CODE[text] = code
+    _TABLES["points"].append(points or 0)
+    _TABLES["not_done"].append(not_done)
+    _TABLES["bad"].append(bad)
+    # counted as a cleaned «not done» marker only when the cell was not simply empty
+    _TABLES["marker"].append(not_done and bool(text) and not text.isspace())
+    _ARRAYS.clear()
+    return code
+
+
+def criterion_codes(texts: list[str]):
+    """(codes, tables): texts numbered (a numpy int32 array), and numpy tables indexed by
+    those numbers — points (0 for a bad cell), not_done, bad, marker (a not-done marker
+    written in the cell, as opposed to an empty cell)."""
+    if len(_CODE) > MAX_CODES:
+        _CODE.clear()
+        for values in _TABLES.values():
+            values.clear()
+        _ARRAYS.clear()
+    codes = list(map(_CODE.get, texts))
+    if None in codes:
+        codes = [c if c is not None else _CODE.get(t) if t in _CODE else _new_code(t)
+                 for c, t in zip(codes, texts)]
+    if not _ARRAYS:
+        _ARRAYS.update(points=np.array(_TABLES["points"], dtype=np.int64),
+                       not_done=np.array(_TABLES["not_done"], dtype=bool),
+                       bad=np.array(_TABLES["bad"], dtype=bool),
+                       marker=np.array(_TABLES["marker"], dtype=bool))
+    return np.array(codes, dtype=np.int32), _ARRAYS

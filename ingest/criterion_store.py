@@ -16,9 +16,9 @@ import numpy as np
 import pyarrow as pa
 
 NULL = -(2 ** 31)  # a missing value (max_points unknown: no task specification for the paper)
-# sha256 stays plain text: ingest.partitioned reads it back with to_pylist(), ≈25× slower
-# on a dictionary column (8.5 s for 1.7M scores)
-ENCODED = ("subject", "task_label")
+# sha256 too: as plain text it took 68 bytes a score, 1.2 GB of a region's 18M scores
+# (ingest.partitioned compares it as integer codes, never as Python strings)
+ENCODED = ("sha256", "subject", "task_label")
 
 
 def encoded_schema(schema: pa.Schema) -> pa.Schema:
@@ -50,6 +50,8 @@ class CriterionStore:
         start = len(self)
         if not criteria:
             return CriterionRows(self, start, start)
+        if isinstance(criteria, CriterionColumns):
+            return self._add_columns(criteria, subject_of_row)
         rows, cols, labels, maxes, points, not_done = zip(*criteria)
         n = len(rows)
         self.row_number.extend(rows)
@@ -67,6 +69,28 @@ class CriterionStore:
             missing = self.subjects.setdefault(None, len(self.subjects))
             index = {r: self.subjects[s] for r, s in subject_of_row.items()}
             self.subject.extend([index.get(r, missing) for r in rows])
+        else:
+            idx = self.subjects.setdefault(subject_of_row, len(self.subjects))
+            self.subject.extend(array("i", [idx]) * n)
+        return CriterionRows(self, start, start + n)
+
+    def _add_columns(self, c: "CriterionColumns", subject_of_row) -> "CriterionRows":
+        """A file's scores handed over as arrays: appended as machine integers in bulk."""
+        start, n = len(self), len(c)
+        self.row_number.frombytes(np.ascontiguousarray(c.row_number, dtype=np.int64).tobytes())
+        self.column_no.frombytes(np.ascontiguousarray(c.column_no, dtype=np.int32).tobytes())
+        self.max_points.frombytes(np.ascontiguousarray(c.max_points, dtype=np.int32).tobytes())
+        self.points.frombytes(np.ascontiguousarray(c.points, dtype=np.int32).tobytes())
+        self.not_done.frombytes(np.ascontiguousarray(c.not_done, dtype=np.int8).tobytes())
+        to_store = np.array([self.labels.setdefault(text, len(self.labels)) for text in c.labels],
+                            dtype=np.int32)
+        self.label.frombytes(to_store[c.label].tobytes())
+        if isinstance(subject_of_row, dict):
+            for s in dict.fromkeys(subject_of_row.values()):
+                self.subjects.setdefault(s, len(self.subjects))
+            missing = self.subjects.setdefault(None, len(self.subjects))
+            index = {r: self.subjects[s] for r, s in subject_of_row.items()}
+            self.subject.extend([index.get(r, missing) for r in c.row_number.tolist()])
         else:
             idx = self.subjects.setdefault(subject_of_row, len(self.subjects))
             self.subject.extend(array("i", [idx]) * n)
@@ -109,7 +133,7 @@ class CriterionStore:
         mx, pts = column(self.max_points), column(self.points)
         nd = np.frombuffer(self.not_done, dtype=np.int8)[idx]
         return pa.table({
-            "sha256": dictionary(file_no, [sha for sha, _, _ in pieces]).cast(pa.string()),
+            "sha256": dictionary(file_no, [sha for sha, _, _ in pieces]),
             "row_number": pa.array(rn, pa.int64()),
             "subject": dictionary(column(self.subject), list(self.subjects)),
             "column_no": pa.array(column(self.column_no), pa.int32()),
@@ -141,3 +165,43 @@ class CriterionRows:
                    mx if NULL not in mx else [None if m == NULL else m for m in mx],
                    pts if NULL not in pts else [None if p == NULL else p for p in pts],
                    map(bool, nd) if -1 not in nd else [None if d == -1 else d == 1 for d in nd])
+
+
+class CriterionColumns:
+    """One file's criterion scores as the parser computed them, column-wise (numpy): what
+    `CriterionStore.add` takes without a Python tuple per score. Sized and iterable as
+    (row_number, column_no, label, max_points, points, not_done) tuples, like the list of
+    tuples a parser may also hand over."""
+
+    __slots__ = ("row_number", "column_no", "label", "labels", "max_points", "points", "not_done")
+
+    def __init__(self, row_number: np.ndarray, column_no: np.ndarray, label: np.ndarray,
+                 labels: list[str], max_points: np.ndarray, points: np.ndarray,
+                 not_done: np.ndarray):
+        # label: indexes into labels; max_points: NULL where the maximum is unknown
+        self.row_number, self.column_no, self.label, self.labels = row_number, column_no, label, labels
+        self.max_points, self.points, self.not_done = max_points, points, not_done
+
+    def __len__(self) -> int:
+        return len(self.row_number)
+
+    def __repr__(self) -> str:      # the scores themselves, as the list of tuples showed them
+        return f"CriterionColumns({list(self)!r})"
+
+    def __iter__(self):
+        labels = self.labels
+        return zip(self.row_number.tolist(), self.column_no.tolist(),
+                   [labels[i] for i in self.label.tolist()],
+                   [None if m == NULL else m for m in self.max_points.tolist()],
+                   self.points.tolist(), self.not_done.astype(bool).tolist())
+
+
+def count_kept(criteria, bad: set[int]) -> int:
+    """How many of a file's scores are not on a set-aside row (numpy on a store view: a
+    region's 18M scores are never walked one by one)."""
+    if not bad:
+        return len(criteria)
+    if isinstance(criteria, CriterionRows):
+        rows = np.frombuffer(criteria.store.row_number, dtype=np.int64)[criteria.start:criteria.stop]
+        return int(len(rows) - np.isin(rows, np.fromiter(bad, dtype=np.int64)).sum())
+    return sum(1 for c in criteria if c[0] not in bad)

@@ -18,6 +18,7 @@ import numpy as np
 import pyarrow as pa
 
 from ingest.batch import ParsedBatch, ValidatedBatch, _build_tables
+from ingest.criterion_store import count_kept
 from ingest.inbox import InboxFile
 from ingest.load import PARTITION_COLUMN, PARTITIONED, with_partition
 from ingest.reference import ReferenceTables
@@ -41,19 +42,41 @@ def _row_counts(validated: ValidatedBatch) -> dict[str, list[tuple[str, int]]]:
         if parsed.status != "parsed":
             continue
         bad = failed.get(item.sha256, set())
-        kept = sum(1 for r in parsed.rows if r["row_number"] not in bad)
+        numbers = (parsed.rows.column("row_number") if hasattr(parsed.rows, "column")
+                   else [r["row_number"] for r in parsed.rows])
+        kept = len(numbers) - sum(1 for n in numbers if n in bad) if bad else len(numbers)
         counts[parsed.kind].append((item.sha256, kept))
-        counts["criterion_scores"].append(
-            (item.sha256, sum(1 for c in parsed.criteria if c[0] not in bad)))
+        counts["criterion_scores"].append((item.sha256, count_kept(parsed.criteria, bad)))
     return counts
 
 
+def _sha_codes(column: pa.ChunkedArray, code: dict[str, int]) -> np.ndarray | None:
+    """The column's sha256 values as integer codes (-1 for one not in `code`), chunk by
+    chunk through its dictionary: 18M Python strings would take ≈2 GB."""
+    parts = []
+    for chunk in column.chunks:
+        if chunk.null_count:
+            return None
+        if not pa.types.is_dictionary(chunk.type):
+            chunk = chunk.dictionary_encode()
+        lut = np.array([code.get(v, -1) for v in chunk.dictionary.to_pylist()] or [-1], dtype=np.int64)
+        parts.append(lut[chunk.indices.to_numpy(zero_copy_only=False)])
+    return np.concatenate(parts) if parts else np.empty(0, dtype=np.int64)
+
+
 def _keys_in_order(table: pa.Table, files: list[tuple[str, int]], keys: list[str]) -> pa.Array | None:
-    shas = np.repeat(np.array([s for s, _ in files], dtype=object), [n for _, n in files])
-    if len(shas) != table.num_rows or (len(shas) and
-                                       not np.array_equal(shas, np.array(table["sha256"].to_pylist(), dtype=object))):
+    counts = [n for _, n in files]
+    if sum(counts) != table.num_rows:
         return None
-    return pa.array(np.repeat(np.array(keys, dtype=object), [n for _, n in files]).tolist(), pa.string())
+    code = {sha: i for i, sha in enumerate(dict.fromkeys(s for s, _ in files))}
+    expected = np.repeat(np.array([code[s] for s, _ in files], dtype=np.int64), counts)
+    if table.num_rows and not np.array_equal(_sha_codes(table["sha256"], code), expected):
+        return None
+    # dictionary-encoded: a key per row as text would be ≈0.5 GB over a region's scores
+    key_code = {k: i for i, k in enumerate(dict.fromkeys(keys))}
+    indices = np.repeat(np.array([key_code[k] for k in keys], dtype=np.int32), counts)
+    return pa.DictionaryArray.from_arrays(pa.array(indices, pa.int32()),
+                                          pa.array(list(key_code), pa.string()))
 
 
 def _rebuild_per_partition(validated: ValidatedBatch, order: list[str],

@@ -8,8 +8,13 @@ batch (expectations/pupil_results.py), so the same rules apply to every file at 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import chain
+from operator import itemgetter
+
+import numpy as np
 
 from ingest import cells
+from ingest.criterion_store import NULL, CriterionColumns
 from ingest.headers import HeaderMap, find_header
 from ingest.metadata import FileMeta
 from ingest.parsed import ParsedFile
@@ -101,22 +106,83 @@ def parse_pupil_file(parsed: ParsedFile, sheets: list[Sheet], meta: FileMeta,
             c.label = ref.task_label.get((key, c.column_no), c.label)
 
     hm.used_columns = sorted({*hm.fields.values(), *(c.column_index for c in hm.criteria)})
-    logins: set[str] = set()
-    for r_idx in range(hm.row_index + 1, len(sheet.rows)):
-        row = sheet.rows[r_idx]
-        if not any(map(str.strip, row)):     # str.strip also strips U+00A0
-            continue
-        row_number = r_idx + 1
-        parsed.rows_read += 1
-        out = _parse_row(parsed, row, row_number, hm, folder_login, scale_max)
-        if out["school_login"]:
-            logins.add(out["school_login"])
-        parsed.rows.append(out)
+    data = [(r_idx + 1, row) for r_idx, row in enumerate(sheet.rows[hm.row_index + 1:],
+                                                         start=hm.row_index + 1)
+            if any(map(str.strip, row))]     # str.strip also strips U+00A0
+    parsed.rows_read = len(data)
+    if data:
+        variant_at = hm.fields.get("variant")
+        variants = [cells.squash(_cell(row, variant_at)).lower() for _, row in data]
+        scores = _criteria(parsed, data, [v == cells.ABSENT_VARIANT for v in variants], hm)
+        logins: set[str] = set()
+        for i, (row_number, row) in enumerate(data):
+            out = _parse_row(parsed, row, row_number, hm, folder_login, scale_max,
+                             variants[i], scores[i])
+            if out["school_login"]:
+                logins.add(out["school_login"])
+            parsed.rows.append(out)
 
     if parsed.rows_read == 0:
         return parsed.reject("no_rows", "В файле нет ни одной строки с результатами.")
     parsed.school_login = next(iter(logins)) if len(logins) == 1 else None
     return parsed
+
+
+_NO_EXCESS = np.iinfo(np.int64).min
+
+
+def _criteria(parsed: ParsedFile, data: list[tuple[int, list[str]]], absent: list[bool],
+              hm: HeaderMap) -> list[tuple]:
+    """Every criterion cell of the file at once: the file's scores go to parsed.criteria
+    (column-wise, ingest.criterion_store.CriterionColumns), and each row gets
+    (primary, bad_cells, bad_column, bad_value, worst_excess, excess_column, excess_value).
+    Same rules as cell by cell (cells.criterion): a bad cell is skipped and counted, a
+    not-done marker counts 0 points, an absent pupil's cells are not read; the worst excess
+    over a task's maximum is the first largest one."""
+    crit = hm.criteria
+    n, k = len(data), len(crit)
+    need = max(c.column_index for c in crit) + 1
+    pick = itemgetter(*(c.column_index for c in crit))
+    rows = (row if len(row) >= need else row + [""] * (need - len(row)) for _, row in data)
+    texts = list(chain.from_iterable(map(pick, rows))) if k > 1 else list(map(pick, rows))
+    codes, table = cells.criterion_codes(texts)
+    codes = codes.reshape(n, k)
+    present = ~np.array(absent, dtype=bool)[:, None]
+    bad = table["bad"][codes] & present
+    valid = ~table["bad"][codes] & present
+    points = table["points"][codes]
+    markers = int((table["marker"][codes] & valid).sum())
+    if markers:
+        parsed.count_clean(cells.CLEAN_NOT_DONE, markers)
+    maxes = np.array([NULL if c.max_points is None else c.max_points for c in crit], dtype=np.int64)
+    counted = valid & (maxes != NULL)[None, :]
+    excess = np.where(counted, points - maxes[None, :], _NO_EXCESS)
+    worst_at = excess.argmax(axis=1)                  # the first largest, as cell by cell
+    worst = excess[np.arange(n), worst_at]
+    first_bad = bad.argmax(axis=1)
+    has_bad = bad.any(axis=1)
+
+    at_row, at_col = np.nonzero(valid)                # row by row, column by column
+    row_numbers = np.array([r for r, _ in data], dtype=np.int64)
+    parsed.criteria = CriterionColumns(
+        row_numbers[at_row], np.array([c.column_no for c in crit], dtype=np.int32)[at_col],
+        at_col.astype(np.int32), [c.label for c in crit], maxes[at_col].astype(np.int32),
+        points[at_row, at_col].astype(np.int32), table["not_done"][codes[at_row, at_col]])
+
+    out = []
+    for i, (primary, n_bad, has, b, w, wa, a) in enumerate(zip(
+            np.where(valid, points, 0).sum(axis=1).tolist(), bad.sum(axis=1).tolist(),
+            has_bad.tolist(), first_bad.tolist(), worst.tolist(), worst_at.tolist(),
+            absent)):
+        if a:
+            out.append((None, 0, None, None, None, None, None))
+            continue
+        bad_col, bad_val = (crit[b].header, texts[i * k + b]) if has else (None, None)
+        if w == _NO_EXCESS:
+            out.append((primary, n_bad, bad_col, bad_val, None, None, None))
+        else:
+            out.append((primary, n_bad, bad_col, bad_val, w, crit[wa].header, texts[i * k + wa]))
+    return out
 
 
 _SEP = "\x1f"
@@ -133,7 +199,8 @@ def _stray_spaces(row: list[str], used: list[int]) -> int:
 
 
 def _parse_row(parsed: ParsedFile, row: list[str], row_number: int, hm: HeaderMap,
-               folder_login: str | None, scale_max: int | None) -> dict:
+               folder_login: str | None, scale_max: int | None, variant: str,
+               scores: tuple) -> dict:
     f = hm.fields
     trimmed = _stray_spaces(row, hm.used_columns)
     if trimmed:
@@ -146,7 +213,6 @@ def _parse_row(parsed: ParsedFile, row: list[str], row_number: int, hm: HeaderMa
     if cased:
         parsed.count_clean(cells.CLEAN_CASE, cased)
     login = cells.canonical_login(login_text) or folder_login
-    variant = cells.squash(_cell(row, f.get("variant"))).lower()
     absent = variant == cells.ABSENT_VARIANT
 
     journal, junk = cells.journal_mark(_cell(row, f.get("journal_mark")))
@@ -158,31 +224,7 @@ def _parse_row(parsed: ParsedFile, row: list[str], row_number: int, hm: HeaderMa
     if odd_gender:
         parsed.warn(row_number, hm.headers[f["gender"]].strip(), _cell(row, f["gender"]),
                     "gender_unclear", "Пол не распознан (ожидается «м» или «ж»).")
-
-    primary = 0
-    worst_excess, excess_col, excess_val = None, None, None
-    bad_col = bad_val = None
-    bad_cells = markers = 0
-    append = parsed.criteria.append
-    width = len(row)
-    for c in ([] if absent else hm.criteria):
-        raw = row[c.column_index] if c.column_index < width else ""
-        points, not_done, bad = cells.criterion(raw)
-        if bad:
-            bad_cells += 1
-            if bad_col is None:
-                bad_col, bad_val = c.header, raw
-            continue
-        primary += points
-        if not_done and raw and not raw.isspace():
-            markers += 1
-        if c.max_points is not None:
-            excess = points - c.max_points
-            if worst_excess is None or excess > worst_excess:
-                worst_excess, excess_col, excess_val = excess, c.header, raw
-        append((row_number, c.column_no, c.label, c.max_points, points, not_done))
-    if markers:
-        parsed.count_clean(cells.CLEAN_NOT_DONE, markers)
+    primary, bad_cells, bad_col, bad_val, worst_excess, excess_col, excess_val = scores
 
     file_total = cells.parse_int(_cell(row, f.get("total")))
     if not absent and not bad_cells and file_total is not None and file_total != primary:
@@ -201,9 +243,9 @@ def _parse_row(parsed: ParsedFile, row: list[str], row_number: int, hm: HeaderMa
         "gender": gender,
         "journal_mark": journal,
         "file_total": file_total,
-        "primary_score": None if absent else primary,
+        "primary_score": primary,
         "scale_max": scale_max,
-        "criterion_excess": worst_excess if not absent else None,
+        "criterion_excess": worst_excess,
         "excess_column": excess_col,
         "excess_value": excess_val,
         "bad_cells": bad_cells,

@@ -96,3 +96,25 @@ def test_bench_line_round_trip_and_targets():
     assert [v.split("=")[0] for v in missed if v.endswith("MISSED")] == ["run_over_floor", "peak_rss_mb"]
     with pytest.raises(ValueError):
         bench_region.parse_bench_line("no figures here")
+
+
+def test_dagster_events_counts_the_last_run_and_prices_an_event(tmp_path):
+    import sqlite3
+    runs = tmp_path / "dagster" / "history" / "runs"
+    runs.mkdir(parents=True)
+    con = sqlite3.connect(runs / "run1.db")
+    con.execute("create table event_logs (id integer primary key, timestamp text, dagster_event_type text)")
+    # 201 planned events 10 ms apart (2.00 s from first to last → 2.00 / 201 ≈ 10 ms each),
+    # 50 materializations, 1 log line without a type: 252 events, ≈10 ms × 252 ≈ 3 s
+    for i in range(201):
+        con.execute("insert into event_logs (timestamp, dagster_event_type) values (?, ?)",
+                    (f"2026-01-01 10:00:{i // 100:02d}.{(i % 100) * 10:03d}000", "ASSET_MATERIALIZATION_PLANNED"))
+    con.executemany("insert into event_logs (timestamp, dagster_event_type) values (?, ?)",
+                    [("2026-01-01 10:00:05.000000", "ASSET_MATERIALIZATION")] * 50)
+    con.execute("insert into event_logs (timestamp, dagster_event_type) values ('2026-01-01 10:00:06', null)")
+    con.commit()
+    con.close()
+    (runs / "index.db").write_bytes(b"")       # the index shard is not a run
+    line = bench_region.dagster_events(tmp_path)
+    assert line.startswith("252 Dagster events (ASSET_MATERIALIZATION_PLANNED 201, ASSET_MATERIALIZATION 50, LOG 1")
+    assert "≈10 ms an event, ≈3 s in all" in line
