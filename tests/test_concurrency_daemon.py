@@ -32,6 +32,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -128,6 +129,43 @@ class Ui:
         return [{**r, "tags": {t["key"]: t["value"] for t in r["tags"]}} for r in result["results"]]
 
 
+class Analyst(threading.Thread):
+    """Connects read-only as soon as the first publication appears and stays connected,
+    reading, until told to stop; notes every inode the published path points to. Its own
+    thread polls every 50 ms, so two releases seconds apart are both seen."""
+
+    def __init__(self, published: Path):
+        super().__init__(daemon=True)
+        self.published, self.done = published, threading.Event()
+        self.inodes: list[int] = []
+        self.first_view: list | None = None
+        self.failure: BaseException | None = None
+
+    def run(self) -> None:
+        con = None
+        try:
+            while not self.done.is_set():
+                if con is None and self.published.exists():
+                    con = duckdb.connect(str(self.published), read_only=True)
+                    self.first_view = con.execute(INDICATORS).fetchall()
+                if con is not None:
+                    # the session answers, from the file it opened, whatever was published since
+                    assert con.execute(INDICATORS).fetchall() == self.first_view
+                    inode = self.published.stat().st_ino
+                    if inode not in self.inodes:
+                        self.inodes.append(inode)
+                time.sleep(0.05)
+        except BaseException as exc:        # reported by the test thread
+            self.failure = exc
+        finally:
+            if con is not None:
+                con.close()
+
+    def finish(self) -> None:
+        self.done.set()
+        self.join(timeout=60)
+
+
 def start_msoko(args: list[str], inbox: Path, home: Path, log: Path) -> subprocess.Popen:
     env = {**os.environ, "MSOKO_INBOX": str(inbox), "MSOKO_HOME": str(home)}
     for name in ("MSOKO_FAULT", "DAGSTER_HOME", "MSOKO_WAREHOUSE"):
@@ -171,7 +209,8 @@ def test_schedule_and_sensor_runs_overlap_with_ui_open(tmp_path):
     ui_proc = start_msoko(["ui", "--port", str(port)], inbox, home, ui_log)
     ref_proc = None
     ui = Ui(port)
-    analyst = None
+    analyst = Analyst(home / "published" / "msoko.duckdb")
+    analyst.start()
     try:
         wait_for("webserver", lambda: ui.ping() == 200, BOOT_TIMEOUT, ui_log)
         # The UI has no login: it must listen on the loopback interface only.
@@ -202,21 +241,11 @@ def test_schedule_and_sensor_runs_overlap_with_ui_open(tmp_path):
             FULL_RUN_JOB, repository_location_name=ui.location, repository_name=ui.repository,
             run_config={}, tags={**tags, "dagster/schedule_name": SCHEDULE})
 
-        published = home / "published" / "msoko.duckdb"
         answered_while_both_ran = False
-        inodes = set()
         deadline = time.monotonic() + RUN_TIMEOUT
         while True:
             runs = ui.runs()
             status = {r["runId"]: r["status"] for r in runs}
-            if analyst is None and published.exists():
-                # Connected from the first publication on, and kept open to the end.
-                analyst = duckdb.connect(str(published), read_only=True)
-                first_inode = published.stat().st_ino
-                first_view = analyst.execute(INDICATORS).fetchall()
-            if analyst is not None:
-                assert analyst.execute(INDICATORS).fetchall() == first_view
-                inodes.add(published.stat().st_ino)
             if sum(s in {"STARTED", "STARTING"} for s in status.values()) >= 2:
                 answered_while_both_ran |= ui.ping() == 200
             if len(runs) >= 2 and all(s in TERMINAL for s in status.values()):
@@ -225,8 +254,7 @@ def test_schedule_and_sensor_runs_overlap_with_ui_open(tmp_path):
             time.sleep(0.5)
         assert ref_proc.wait(timeout=RUN_TIMEOUT) == 0, ref_log.read_text()[-3000:]
     finally:
-        if analyst is not None:
-            analyst.close()
+        analyst.finish()
         stop_group(ui_proc)
         if ref_proc is not None and ref_proc.poll() is None:
             stop_group(ref_proc)
@@ -251,9 +279,11 @@ def test_schedule_and_sensor_runs_overlap_with_ui_open(tmp_path):
     output = ui_log.read_text()
     assert not any(e in output for e in LOCK_ERRORS), output[-4000:]
 
-    # The analyst kept reading while a later publication replaced the copy under them.
-    # (the session kept answering from the file it opened: checked on every poll above)
-    assert len(inodes) >= 2 and first_inode in inodes and first_view
+    # The analyst, connected from the first publication on, kept reading while the second
+    # run's publication replaced the copy under them.
+    assert analyst.failure is None, analyst.failure
+    assert analyst.first_view and len(analyst.inodes) == 2, analyst.inodes
+    published = home / "published" / "msoko.duckdb"
     final = contract_tables(published)
     assert final == contract_tables(ref_home / "published" / "msoko.duckdb")
     assert final == contract_tables(home / "warehouse.duckdb")     # the last build is published
