@@ -1,10 +1,10 @@
 """Write ingested partitions into the warehouse's raw tables in one transaction.
 
 Result tables (files, pupil_results, exam_results, criterion_scores, rejected_rows,
-row_warnings) carry a `partition_key` column; loading a set of partitions deletes exactly
-their rows and inserts the new ones, so re-running a partition is idempotent and never
-touches another school's rows. Reference tables come whole from inbox/reference/ and are
-replaced whole on every load.
+row_warnings, file_schools, cleaned_cells) carry a `partition_key` column; loading a set of
+partitions deletes exactly their rows and inserts the new ones, so re-running a partition
+is idempotent and never touches another school's rows. Reference tables come whole from
+inbox/reference/ and are replaced whole on every load.
 
 A broken resubmission does not erase what was published: when a file at some path is
 rejected and the previous version at that path was accepted, the previous version's rows
@@ -25,8 +25,11 @@ from msoko import faults
 
 RAW_SCHEMA = "raw"
 PARTITION_COLUMN = "partition_key"
+# Every table with rows per received file. file_schools and cleaned_cells were once
+# replaced whole, so a school's partition run (the inbox sensor) erased every other
+# school's lines from the load report (found by tests/test_concurrency_daemon.py).
 PARTITIONED = ("files", "pupil_results", "exam_results", "criterion_scores",
-               "rejected_rows", "row_warnings")
+               "rejected_rows", "row_warnings", "file_schools", "cleaned_cells")
 LOCK_WAIT_SECONDS = 60
 
 

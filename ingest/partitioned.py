@@ -3,11 +3,12 @@ replace one school's rows without touching the others.
 
 Validation stays one batch (one Great Expectations run per format over every partition in
 the run) and the tables are built once. Rows that carry their file's path (files,
-rejected_rows, row_warnings) get the key from the path. Result rows carry only the file's
-sha256, and identical bytes may sit in two folders, so their keys come from the order in
-which the batch built them (file by file, as many rows as the file loaded); the sha256
-column is checked against that order, and if it does not match (ingest.batch changed how
-it builds tables) the tables are rebuilt per partition instead, slower but exact.
+rejected_rows, row_warnings, file_schools, cleaned_cells) get the key from the path. Result
+rows carry only the file's sha256, and identical bytes may sit in two folders, so their keys
+come from the order in which the batch built them (file by file, as many rows as the file
+loaded); the sha256 column is checked against that order, and if it does not match
+(ingest.batch changed how it builds tables) the tables are rebuilt per partition instead,
+slower but exact.
 """
 from __future__ import annotations
 
@@ -23,7 +24,8 @@ from ingest.inbox import InboxFile
 from ingest.load import PARTITION_COLUMN, PARTITIONED, with_partition
 from ingest.reference import ReferenceTables
 
-BY_PATH = {"files": "path", "rejected_rows": "path", "row_warnings": "path"}
+BY_PATH = {"files": "path", "rejected_rows": "path", "row_warnings": "path",
+           "file_schools": "path", "cleaned_cells": "path"}
 
 
 def _failed_rows(validated: ValidatedBatch) -> dict[str, set[int]]:

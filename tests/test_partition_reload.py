@@ -1,0 +1,82 @@
+"""A school's partition run (the inbox sensor after a corrected file) replaces that school's
+rows in EVERY per-file raw table and leaves the other schools' rows alone — including
+raw.file_schools and raw.cleaned_cells, behind the load report (audit.load_report). They
+used to be replaced whole, so one school's resubmission erased every other school's lines
+from the load report (found by tests/test_concurrency_daemon.py).
+
+The same steps as the raw_tables asset (orchestration/ingest_assets.py), without Dagster.
+Hand count of raw.file_schools for the skeleton inbox (tests/test_pipeline_skeleton.py):
+the window-root export of М2 has rows of sch000003 and of sch999999 (two lines), sch000001,
+sch000002, sch000003's rejected letter and the 2021-2022 file of sch000001 one each. After
+sch000001's correction (tests/test_faults.py) its partition has two: the superseded original
+and the correction.
+"""
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from ingest.archive import archive_file
+from ingest.batch import ArchivedInbox, parse_inbox, validate_batch
+from ingest.load import load_partitions
+from ingest.raw_schema import SCHEMAS
+from ingest.partitioned import tables_by_partition
+from orchestration.partitions import inbox_partition_keys, partition_of, scan_partitions
+from tests.test_faults import add_resubmission
+from tests.test_pipeline_skeleton import build_inbox
+
+pytestmark = pytest.mark.slow
+
+SCH1 = "2020-2021/vpr-spring/sch000001"
+
+
+def load(inbox, home, keys):
+    files, refs = scan_partitions(inbox, keys)
+    archived = ArchivedInbox(files, refs, {f.sha256: archive_file(f, home / "archive")
+                                          for f in files + refs})
+    validated = validate_batch(parse_inbox(archived))
+    tables = tables_by_partition(validated, keys,
+                                 lambda item: partition_of(item.rel_path.split("/")))
+    load_partitions(home / "warehouse.duckdb", keys, tables)
+
+
+# Every raw table with rows per received file; those with a path are grouped by it (so the
+# check does not rely on the partition_key column it is checking), the others by the key.
+PER_FILE = ("files", "pupil_results", "exam_results", "criterion_scores", "rejected_rows",
+            "row_warnings", "file_schools", "cleaned_cells")
+
+
+def rows_by_partition(home):
+    con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
+    grouped = {}
+    try:
+        for name in PER_FILE:
+            columns = SCHEMAS[name].names
+            key = "path" if "path" in columns else "partition_key"
+            cols = ", ".join(f'"{c}"' for c in columns)
+            grouped[name] = {}
+            for row in con.execute(f"select {key}, {cols} from raw.{name}").fetchall():
+                part = partition_of(row[0].split("/")) if key == "path" else row[0]
+                grouped[name].setdefault(part, []).append(str(row[1:]))
+    finally:
+        con.close()
+    return {name: {k: sorted(v) for k, v in parts.items()} for name, parts in grouped.items()}
+
+
+def test_partition_run_keeps_other_schools_rows(msoko_env):
+    inbox, home = msoko_env
+    build_inbox(inbox)
+    load(inbox, home, inbox_partition_keys(inbox))
+    before = rows_by_partition(home)
+    assert {k: len(v) for k, v in before["file_schools"].items()} == {
+        "2020-2021/vpr-spring/_window": 2, SCH1: 1, "2020-2021/vpr-spring/sch000002": 1,
+        "2020-2021/vpr-spring/sch000003": 1, "2021-2022/vpr-spring/sch000001": 1}
+    assert SCH1 in before["cleaned_cells"]          # «4 » with a no-break space, «Х»
+
+    add_resubmission(inbox)
+    load(inbox, home, [SCH1])
+    after = rows_by_partition(home)
+    for name in PER_FILE:
+        others = {k: v for k, v in after[name].items() if k != SCH1}
+        assert others == {k: v for k, v in before[name].items() if k != SCH1}, name
+    assert len(after["file_schools"][SCH1]) == 2
