@@ -11,7 +11,7 @@ from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
 
 from exports.atomic import publish_warehouse
 from exports.contract_tables import write_contract_tables
-from exports.release import activate, staged
+from exports.release import activate, mark_snapshot, staged
 from exports.school_report import write_school_reports
 from exports.workbook import RunInfo, write_workbooks
 from orchestration.ingest_assets import WAREHOUSE_POOL
@@ -47,6 +47,7 @@ def _staged_copy(context, msoko_paths: MsokoPaths):
                    "workbooks and reports by exports/release.")
 def published_warehouse(context: AssetExecutionContext, msoko_paths: MsokoPaths) -> MaterializeResult:
     target = publish_warehouse(msoko_paths.paths().warehouse, _staged_copy(context, msoko_paths))
+    mark_snapshot(msoko_paths.paths().home, context.run_id)
     reporter(context, "публикация")(f"копия хранилища подготовлена: {target}")
     return MaterializeResult(metadata={"path": str(target)})
 
@@ -95,8 +96,12 @@ def contract_tables(context: AssetExecutionContext, msoko_paths: MsokoPaths) -> 
                    "that fails or dies before this step changes nothing anyone can see.")
 def release(context: AssetExecutionContext, msoko_paths: MsokoPaths) -> MaterializeResult:
     paths = msoko_paths.paths()
-    activate(paths.home, context.run_id)
     report = reporter(context, "публикация")
+    if not activate(paths.home, context.run_id):
+        # An overlapping run copied the warehouse after this one did and is published
+        # already: its outputs are newer, so this run's stay staged (and are pruned later).
+        report("опубликован более поздний выпуск другого запуска; этот выпуск не публикуется")
+        return MaterializeResult(metadata={"release": context.run_id, "published": False})
     report(f"хранилище для аналитиков: {paths.published / PUBLISHED_NAME}")
     report(f"книги Excel, отчёты школ, таблицы: {paths.exports}")
     return MaterializeResult(metadata={"release": context.run_id, "published": str(paths.published),
