@@ -63,15 +63,7 @@ class CriterionStore:
         for text in dict.fromkeys(labels):
             self.labels.setdefault(text, len(self.labels))
         self.label.extend([self.labels[text] for text in labels])
-        if isinstance(subject_of_row, dict):
-            for s in dict.fromkeys(subject_of_row.values()):
-                self.subjects.setdefault(s, len(self.subjects))
-            missing = self.subjects.setdefault(None, len(self.subjects))
-            index = {r: self.subjects[s] for r, s in subject_of_row.items()}
-            self.subject.extend([index.get(r, missing) for r in rows])
-        else:
-            idx = self.subjects.setdefault(subject_of_row, len(self.subjects))
-            self.subject.extend(array("i", [idx]) * n)
+        self._add_subjects(subject_of_row, rows)
         return CriterionRows(self, start, start + n)
 
     def _add_columns(self, c: "CriterionColumns", subject_of_row) -> "CriterionRows":
@@ -85,16 +77,21 @@ class CriterionStore:
         to_store = np.array([self.labels.setdefault(text, len(self.labels)) for text in c.labels],
                             dtype=np.int32)
         self.label.frombytes(to_store[c.label].tobytes())
+        self._add_subjects(subject_of_row, c.row_number.tolist())
+        return CriterionRows(self, start, start + n)
+
+    def _add_subjects(self, subject_of_row, rows) -> None:
+        """The subject of each added score: one for the whole file, or looked up by its row
+        number in a dict row -> subject (None for a row the dict does not name)."""
         if isinstance(subject_of_row, dict):
             for s in dict.fromkeys(subject_of_row.values()):
                 self.subjects.setdefault(s, len(self.subjects))
             missing = self.subjects.setdefault(None, len(self.subjects))
             index = {r: self.subjects[s] for r, s in subject_of_row.items()}
-            self.subject.extend([index.get(r, missing) for r in c.row_number.tolist()])
+            self.subject.extend([index.get(r, missing) for r in rows])
         else:
             idx = self.subjects.setdefault(subject_of_row, len(self.subjects))
-            self.subject.extend(array("i", [idx]) * n)
-        return CriterionRows(self, start, start + n)
+            self.subject.extend(array("i", [idx]) * len(rows))
 
     def _label_list(self) -> list:
         if getattr(self, "_labels_cache", (None, -1))[1] != len(self.labels):
