@@ -50,6 +50,24 @@ def _scan_and_archive(paths, keys) -> ArchivedInbox:
     return ArchivedInbox(files, references, archived)
 
 
+def _silent(stage: str):
+    return lambda message: None
+
+
+def load_submissions(paths, keys: list[str], report=_silent):
+    """What raw_tables does, callable without Dagster: the partitions' files scanned and
+    archived, read, validated as one batch, and their partitions' rows replaced in the raw
+    tables. `report(stage)` gives a progress callback for a stage (none by default).
+    Returns (the validated batch, rows loaded per table)."""
+    # Scanned again rather than passed from archived_files: a file replaced between the
+    # two steps is then read as the version archived here.
+    archived = _scan_and_archive(paths, keys)
+    parsed = parse_inbox(archived, report("чтение"))
+    validated = validate_batch(parsed, report("проверка"))
+    tables = tables_by_partition(validated, keys, lambda item: partition_of(item.rel_path.split("/")))
+    return validated, load_partitions(paths.warehouse, keys, tables)
+
+
 @asset(key=["inbox", "archived_files"], group_name="inbox", partitions_def=SUBMISSIONS,
        backfill_policy=BackfillPolicy.single_run(),
        description="Файлы одной папки подачи (учебный год / окно / школа): исходные байты "
@@ -133,15 +151,9 @@ def _files_check(validated, kept: int) -> AssetCheckResult:
                 "their partitions' rows in the raw tables in one transaction.",
 )
 def raw_tables(context: AssetExecutionContext, msoko_paths: MsokoPaths):
-    paths = msoko_paths.paths()
     keys = list(context.partition_keys)
-    # Scanned again rather than passed between steps: a file replaced between the two
-    # steps is then read as the version archived here.
-    archived = _scan_and_archive(paths, keys)
-    parsed = parse_inbox(archived, reporter(context, "чтение"))
-    validated = validate_batch(parsed, reporter(context, "проверка"))
-    tables = tables_by_partition(validated, keys, lambda item: partition_of(item.rel_path.split("/")))
-    counts = load_partitions(paths.warehouse, keys, tables)
+    validated, counts = load_submissions(msoko_paths.paths(), keys,
+                                         lambda stage: reporter(context, stage))
     reporter(context, "загрузка")(
         f"в хранилище ({len(keys)} разделов): "
         + ", ".join(f"raw.{k}={v}" for k, v in counts.items() if v))

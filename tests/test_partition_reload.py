@@ -4,7 +4,7 @@ raw.file_schools and raw.cleaned_cells, behind the load report (audit.load_repor
 used to be replaced whole, so one school's resubmission erased every other school's lines
 from the load report (found by tests/test_concurrency_daemon.py).
 
-The same steps as the raw_tables asset (orchestration/ingest_assets.py), without Dagster.
+The raw_tables asset's own steps (orchestration/ingest_assets.load_submissions), without Dagster.
 Hand count of raw.file_schools for the skeleton inbox (tests/test_pipeline_skeleton.py):
 the window-root export of М2 has rows of sch000003 and of sch999999 (two lines), sch000001,
 sch000002, sch000003's rejected letter and the 2021-2022 file of sch000001 one each. After
@@ -16,12 +16,10 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from ingest.archive import archive_file
-from ingest.batch import ArchivedInbox, parse_inbox, validate_batch
-from ingest.load import load_partitions
 from ingest.raw_schema import SCHEMAS
-from ingest.partitioned import tables_by_partition
-from orchestration.partitions import inbox_partition_keys, partition_of, scan_partitions
+from msoko.config import Paths
+from orchestration.ingest_assets import load_submissions
+from orchestration.partitions import inbox_partition_keys, partition_of
 from tests.test_faults import add_resubmission
 from tests.test_pipeline_skeleton import build_inbox
 
@@ -31,13 +29,7 @@ SCH1 = "2020-2021/vpr-spring/sch000001"
 
 
 def load(inbox, home, keys):
-    files, refs = scan_partitions(inbox, keys)
-    archived = ArchivedInbox(files, refs, {f.sha256: archive_file(f, home / "archive")
-                                          for f in files + refs})
-    validated = validate_batch(parse_inbox(archived))
-    tables = tables_by_partition(validated, keys,
-                                 lambda item: partition_of(item.rel_path.split("/")))
-    load_partitions(home / "warehouse.duckdb", keys, tables)
+    load_submissions(Paths(inbox=inbox, home=home), keys)
 
 
 # Every raw table with rows per received file; those with a path are grouped by it (so the
