@@ -49,3 +49,8 @@ def test_fast_tagging_matches_rebuild(msoko_env):
                                       "2021-2022/vpr-spring/sch000001": 5}
     assert count("rejected_rows") == {"2020-2021/vpr-spring/_window": 1,
                                       "2020-2021/vpr-spring/sch000002": 1}
+    # 4 criteria per loaded row that sat the paper; sch000001's 40005 was absent and has none
+    assert count("criterion_scores") == {"2020-2021/vpr-spring/_window": 4 * 5,
+                                         "2020-2021/vpr-spring/sch000001": 4 * 6,
+                                         "2020-2021/vpr-spring/sch000002": 4 * 4,
+                                         "2021-2022/vpr-spring/sch000001": 4 * 5}
