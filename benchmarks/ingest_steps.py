@@ -51,7 +51,7 @@ def main(argv=None) -> int:
     from ingest.batch import archive_inbox, parse_inbox, validate_batch
     from ingest.load import load_partitions
     from ingest.partitioned import tables_by_partition
-    from orchestration.partitions import inbox_partition_keys, partition_of
+    from orchestration.partitions import inbox_submissions, submission_of
     print(f"imports {time.perf_counter() - started:.1f} s, {_rss_mb():.0f} MB", flush=True)
 
     def step(name, fn, *a):
@@ -68,14 +68,14 @@ def main(argv=None) -> int:
               flush=True)
         return out
 
-    keys = inbox_partition_keys(args.inbox)
+    keys = inbox_submissions(args.inbox)
     archived = step("archive", archive_inbox, args.inbox, args.home / "archive")
     parsed = step("parse", parse_inbox, archived)
     validated = step("validate", validate_batch, parsed)
     tables = step("partition", tables_by_partition, validated, keys,
-                  lambda item: partition_of(item.rel_path.split("/")))
+                  lambda item: submission_of(item.rel_path.split("/")))
     step("load", load_partitions, args.home / "warehouse.duckdb", keys, tables)
-    print(f"files={len(parsed.files)} partitions={len(keys)} "
+    print(f"files={len(parsed.files)} submissions={len(keys)} "
           f"pupil_rows={tables['pupil_results'].num_rows} "
           f"criterion_scores={tables['criterion_scores'].num_rows} peak_rss_mb={_peak_mb():.0f}")
     return 0

@@ -2,14 +2,9 @@
 republished yearly workbook.
 
 The clock starts when the file is written and stops when the workbook under
-MSOKO_HOME/exports has been replaced. Two ways to get there:
-
-- `resubmit_by_full_rerun` — what exists today: `msoko run` over the whole inbox again
-  (nothing watches the inbox yet, so the rerun starts at once).
-- `resubmit_by_sensor_partition` — once orchestration has the inbox sensor and per-school
-  partitions (branch h/orchestration): the sensor's tick asks for one run of the changed
-  school's partition, and exactly that runs. Chosen automatically when
-  orchestration.sensors exists.
+MSOKO_HOME/exports has been replaced. The inbox sensor's tick asks for one run of the
+changed school's window partition, naming the school's folder in its tags, and exactly that
+runs (only that folder is read again; the marts and the exports are rebuilt).
 """
 from __future__ import annotations
 
@@ -56,34 +51,6 @@ def _workbook_mtimes(home: Path) -> dict[Path, float]:
     return {p: p.stat().st_mtime for p in (home / "exports").glob("msoko_*.xlsx")}
 
 
-def resubmit_by_full_rerun(inbox: Path, home: Path) -> Resubmission:
-    from benchmarks.bench_region import msoko_run
-
-    before = _workbook_mtimes(home)
-    started = time.perf_counter()
-    path = write_corrected_file(inbox)
-    try:
-        t = msoko_run(inbox, home)
-        elapsed = time.perf_counter() - started
-        after = _workbook_mtimes(home)
-        republished = any(after.get(p, 0) > m for p, m in before.items()) or (after and not before)
-    finally:
-        path.unlink(missing_ok=True)     # the cached region stays as generated
-    return Resubmission("full rerun of msoko run", elapsed, t.peak_rss_mb,
-                        f"workbook republished: {'yes' if republished else 'NO'}")
-
-
-def sensor_partition_available() -> bool:
-    """True once orchestration has the inbox sensor and the submission partitions
-    (branch h/orchestration: orchestration.sensors.evaluate_inbox, partitions.SUBMISSIONS)."""
-    import importlib.util
-    try:
-        return (importlib.util.find_spec("orchestration.sensors") is not None
-                and importlib.util.find_spec("orchestration.partitions") is not None)
-    except (ImportError, ValueError):
-        return False
-
-
 def resubmit_by_sensor_partition(inbox: Path, home: Path) -> Resubmission:
     """The corrected file picked up by the inbox sensor and re-run as its school's partition
     (marts downstream rebuilt, workbook republished), in a child process like `msoko run`.
@@ -102,20 +69,20 @@ def resubmit_by_sensor_partition(inbox: Path, home: Path) -> Resubmission:
 
 
 def _partition_child(inbox: Path, home: Path) -> dict:
-    """Runs in the child process: the orchestration API of branch h/orchestration."""
+    """Runs in the child process: the sensor's evaluation and the job it starts."""
     from dagster import DagsterInstance
 
     from msoko.cli import QUIET_DAGSTER
     from msoko.config import paths_from_env
     from msoko.instance import prepare_environment
-    from orchestration.partitions import SUBMISSIONS
+    from orchestration.partitions import WINDOWS
     from orchestration.sensors import evaluate_inbox
 
     prepare_environment(paths_from_env())
     from orchestration.definitions import defs
     job = defs.resolve_job_def("msoko__full_run")
     with DagsterInstance.get() as instance:
-        known = list(instance.get_dynamic_partitions(SUBMISSIONS.name))
+        known = list(instance.get_dynamic_partitions(WINDOWS.name))
         # The sensor's state before the correction: every file seen twice and acted on
         # (the full run already covered them), so only the corrected file is new.
         cursor = evaluate_inbox(inbox, None, known).cursor
@@ -131,23 +98,24 @@ def _partition_child(inbox: Path, home: Path) -> dict:
                 for req in tick.dynamic_partitions_requests:
                     instance.add_dynamic_partitions(req.partitions_def_name, list(req.partition_keys))
             keys = [r.partition_key for r in requests]
-            for key in keys:
-                result = job.execute_in_process(instance=instance, partition_key=key,
-                                                run_config=QUIET_DAGSTER, raise_on_error=False)
+            for request in requests:
+                # The tags name the changed school folders: only they are read again.
+                result = job.execute_in_process(instance=instance, partition_key=request.partition_key,
+                                                tags=request.tags, run_config=QUIET_DAGSTER,
+                                                raise_on_error=False)
                 if not result.success:
-                    raise SystemExit(f"partition run {key} failed")
+                    raise SystemExit(f"partition run {request.partition_key} failed")
             elapsed = time.perf_counter() - started
         finally:
             path.unlink(missing_ok=True)
         after = _workbook_mtimes(home)
     return {"pipeline_s": round(elapsed, 2), "partitions": keys,
+            "schools": [r.tags.get("msoko/schools") for r in requests],
             "republished": any(after.get(p, 0) > m for p, m in before.items())}
 
 
 def resubmit(inbox: Path, home: Path) -> Resubmission:
-    if sensor_partition_available():
-        return resubmit_by_sensor_partition(inbox, home)
-    return resubmit_by_full_rerun(inbox, home)
+    return resubmit_by_sensor_partition(inbox, home)
 
 
 if __name__ == "__main__":

@@ -1,9 +1,10 @@
 """Write ingested partitions into the warehouse's raw tables in one transaction.
 
 Result tables (files, pupil_results, exam_results, criterion_scores, rejected_rows,
-row_warnings, file_schools, cleaned_cells) carry a `partition_key` column; loading a set of
-partitions deletes exactly their rows and inserts the new ones, so re-running a partition
-is idempotent and never touches another school's rows. Reference tables come whole from
+row_warnings, file_schools, cleaned_cells) carry a `partition_key` column: the submission
+folder (year/window/school, orchestration/partitions.py). Loading deletes exactly the rows
+of the submissions it is given — named, or every one under a whole window — and inserts the
+new ones, so re-running is idempotent and never touches another school's rows. Reference tables come whole from
 inbox/reference/ and are replaced whole on every load.
 
 A broken resubmission does not erase what was published: when a file at some path is
@@ -80,17 +81,26 @@ def _insert(con, name: str, tbl: pa.Table) -> None:
     con.unregister("incoming")
 
 
-def load_partitions(warehouse: Path, keys: Iterable[str], tables: dict[str, pa.Table]) -> dict[str, int]:
-    """Replace the rows of partitions `keys` with `tables` (result tables carrying
-    partition_key; reference tables whole). Returns rows per table after the load, within
-    these partitions for result tables."""
+def load_partitions(warehouse: Path, keys: Iterable[str], tables: dict[str, pa.Table],
+                    whole_windows: Iterable[str] = ()) -> dict[str, int]:
+    """Replace the rows of submissions `keys`, and of every submission under
+    `whole_windows` (a folder gone from the inbox included), with `tables` (result tables
+    carrying partition_key; reference tables whole). Returns rows per table after the load,
+    within the replaced submissions for result tables."""
     warehouse.parent.mkdir(parents=True, exist_ok=True)
-    keys = sorted(set(keys))
+    keys = set(keys) | set(tables["files"]["partition_key"].to_pylist())
     con = _connect(warehouse)
     try:
         con.execute("BEGIN TRANSACTION")
         _ensure_tables(con)
-        con.register("loaded_keys", pa.table({"k": pa.array(keys, pa.string())}))
+        # raw.files has a row for every file any other raw row came from.
+        windows = sorted(set(whole_windows))
+        if windows:
+            keys |= {k for (k,) in con.execute(
+                f"select distinct partition_key from {RAW_SCHEMA}.files "
+                "where list_contains(?, regexp_replace(partition_key, '/[^/]*$', ''))",
+                [windows]).fetchall()}
+        con.register("loaded_keys", pa.table({"k": pa.array(sorted(keys), pa.string())}))
         con.register("new_files", tables["files"])
         # Versions kept although their path now holds a rejected file.
         con.execute(f"""

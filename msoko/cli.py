@@ -37,17 +37,17 @@ def cmd_run(_args) -> int:
     print(f"msoko: входящие {paths.inbox}\n       результаты {paths.home}", flush=True)
     from msoko.runlock import exclusive_run
     from orchestration.definitions import defs
-    from orchestration.partitions import SUBMISSIONS, full_run_tags, inbox_partition_keys
+    from orchestration.partitions import WINDOWS, full_run_tags, inbox_partition_keys
     started = time.monotonic()
     job = defs.resolve_job_def("msoko__full_run")
     with exclusive_run(paths) as (instance, lock_tags):
-        # Every submission folder becomes a partition; one run covers them all.
-        known = set(instance.get_dynamic_partitions(SUBMISSIONS.name))
+        # Every window folder becomes a partition; one run covers them all.
+        known = set(instance.get_dynamic_partitions(WINDOWS.name))
         new = [k for k in inbox_partition_keys(paths.inbox) if k not in known]
         if new:
-            instance.add_dynamic_partitions(SUBMISSIONS.name, new)
-        keys = instance.get_dynamic_partitions(SUBMISSIONS.name)
-        print(f"       разделов (папок подачи): {len(keys)}", flush=True)
+            instance.add_dynamic_partitions(WINDOWS.name, new)
+        keys = instance.get_dynamic_partitions(WINDOWS.name)
+        print(f"       разделов (окон оценки): {len(keys)}", flush=True)
         result = job.execute_in_process(
             instance=instance, run_config=QUIET_DAGSTER, raise_on_error=False,
             tags={**full_run_tags(keys), **lock_tags, "msoko/trigger": "cli"})

@@ -16,7 +16,7 @@ from dagster import (DefaultScheduleStatus, RunRequest, ScheduleDefinition,
 
 from ingest.windows import WINDOW_PROCEDURE
 from msoko.config import REPO_ROOT, paths_from_env
-from orchestration.partitions import SUBMISSIONS, full_run_tags, inbox_partition_keys
+from orchestration.partitions import WINDOWS, full_run_tags, inbox_partition_keys
 
 CALENDAR_FILE = REPO_ROOT / "msoko" / "calendar.yml"
 FULL_RUN_JOB = "msoko__full_run"
@@ -64,11 +64,11 @@ def load_calendar(path: Path = CALENDAR_FILE) -> Calendar:
 def _window_schedule(calendar: Calendar, window: Window) -> ScheduleDefinition:
     def evaluate(context: ScheduleEvaluationContext):
         keys = inbox_partition_keys(paths_from_env().inbox)
-        known = set(context.instance.get_dynamic_partitions(SUBMISSIONS.name))
+        known = set(context.instance.get_dynamic_partitions(WINDOWS.name))
         new = [k for k in keys if k not in known]
         if new:
-            context.instance.add_dynamic_partitions(SUBMISSIONS.name, new)
-        all_keys = context.instance.get_dynamic_partitions(SUBMISSIONS.name)
+            context.instance.add_dynamic_partitions(WINDOWS.name, new)
+        all_keys = context.instance.get_dynamic_partitions(WINDOWS.name)
         if not all_keys:
             return SkipReason("Во входящих нет файлов.")
         stamp = context.scheduled_execution_time.date().isoformat() \

@@ -1,10 +1,11 @@
 """Ingestion as Dagster assets: inbox files → archived originals → validated raw tables,
-partitioned by submission folder (orchestration/partitions.py).
+partitioned by assessment window (orchestration/partitions.py).
 
-A run may cover one partition (a school's resubmission, started by the inbox sensor) or
-all of them (`msoko run`, the calendar schedules): either way it is ONE step per asset
-(BackfillPolicy.single_run), one Great Expectations run per format over the run's files,
-and one transaction that replaces exactly the run's partitions in the raw tables.
+A run may cover some school folders of one window (a school's resubmission, started by the
+inbox sensor with the folders in the run tag `msoko/schools`) or every window (`msoko run`,
+the calendar schedules): either way it is ONE step per asset (BackfillPolicy.single_run),
+one Great Expectations run per format over the run's files, and one transaction that
+replaces exactly the run's submission folders in the raw tables.
 Great Expectations verdicts — the result-row suites and the reference-file suites — become
 asset checks on their raw tables with the failing values in metadata; a suite that cannot
 run at all is an ERROR that blocks the marts of the run.
@@ -20,7 +21,7 @@ from ingest.archive import archive_file
 from ingest.load import load_partitions
 from ingest.partitioned import tables_by_partition
 from ingest.raw_schema import SCHEMAS
-from orchestration.partitions import SUBMISSIONS, partition_of, scan_partitions
+from orchestration.partitions import WINDOWS, Scope, scan_partitions, submission_of
 from orchestration.progress import reporter
 from orchestration.resources import MsokoPaths
 
@@ -42,10 +43,10 @@ SAMPLE = 20
 ARCHIVED_FILES = AssetKey(["inbox", "archived_files"])
 
 
-def _scan_and_archive(paths, keys) -> ArchivedInbox:
-    """The partitions' files and every reference file, each archived by sha256 (a no-op
-    for bytes archived already, e.g. by the previous step of the same run)."""
-    files, references = scan_partitions(paths.inbox, keys)
+def _scan_and_archive(paths, scope: Scope) -> ArchivedInbox:
+    """The scope's files and every reference file, each archived by sha256 (a no-op for
+    bytes archived already, e.g. by the previous step of the same run)."""
+    files, references = scan_partitions(paths.inbox, scope)
     archived = {item.sha256: archive_file(item, paths.archive) for item in files + references}
     return ArchivedInbox(files, references, archived)
 
@@ -54,31 +55,44 @@ def _silent(stage: str):
     return lambda message: None
 
 
-def load_submissions(paths, keys: list[str], report=_silent):
-    """What raw_tables does, callable without Dagster: the partitions' files scanned and
-    archived, read, validated as one batch, and their partitions' rows replaced in the raw
-    tables. `report(stage)` gives a progress callback for a stage (none by default).
+def _submission(item) -> str:
+    return submission_of(item.rel_path.split("/"))
+
+
+def load_submissions(paths, scope: Scope, report=_silent):
+    """What raw_tables does, callable without Dagster: the scope's files scanned and
+    archived, read, validated as one batch, and the scope's submission folders replaced in
+    the raw tables. `report(stage)` gives a progress callback for a stage (none by default).
     Returns (the validated batch, rows loaded per table)."""
     # Scanned again rather than passed from archived_files: a file replaced between the
     # two steps is then read as the version archived here.
-    archived = _scan_and_archive(paths, keys)
+    archived = _scan_and_archive(paths, scope)
     parsed = parse_inbox(archived, report("чтение"))
     validated = validate_batch(parsed, report("проверка"))
-    tables = tables_by_partition(validated, keys, lambda item: partition_of(item.rel_path.split("/")))
-    return validated, load_partitions(paths.warehouse, keys, tables)
+    found = sorted({_submission(item) for item in archived.files})
+    tables = tables_by_partition(validated, found, _submission)
+    return validated, load_partitions(paths.warehouse, scope.named_submissions(), tables,
+                                      whole_windows=scope.whole_windows())
 
 
-@asset(key=["inbox", "archived_files"], group_name="inbox", partitions_def=SUBMISSIONS,
+def _scope(context: AssetExecutionContext) -> Scope:
+    return Scope.of_run(context.partition_keys, context.run.tags)
+
+
+@asset(key=["inbox", "archived_files"], group_name="inbox", partitions_def=WINDOWS,
        backfill_policy=BackfillPolicy.single_run(),
-       description="Файлы одной папки подачи (учебный год / окно / школа): исходные байты "
-                   "сохранены в архив по sha256 до любого чтения (INPUTS.md §1).")
+       description="Файлы окна оценки (учебный год / окно; при исправлении — только папки "
+                   "школ из метки запуска msoko/schools): исходные байты сохранены в архив по "
+                   "sha256 до любого чтения (INPUTS.md §1).")
 def archived_files(context: AssetExecutionContext, msoko_paths: MsokoPaths) -> MaterializeResult:
-    archived = _scan_and_archive(msoko_paths.paths(), context.partition_keys)
+    scope = _scope(context)
+    archived = _scan_and_archive(msoko_paths.paths(), scope)
     reporter(context, "архив")(
-        f"разделов {len(context.partition_keys)}: файлов результатов {len(archived.files)}, "
+        f"{scope.describe()}: файлов результатов {len(archived.files)}, "
         f"справочников {len(archived.references)}, исходные байты сохранены")
     return MaterializeResult(metadata={
         "partitions": len(context.partition_keys),
+        "schools": "all" if scope.schools is None else sorted(scope.schools),
         "result_files": len(archived.files),
         "reference_files": len(archived.references),
         "archive": str(msoko_paths.paths().archive),
@@ -114,7 +128,7 @@ def _check_result(suite: str, outcomes, set_aside) -> AssetCheckResult:
 def _files_check(validated, kept: int) -> AssetCheckResult:
     rejected = [(item, parsed) for item, parsed in validated.parsed.files
                 if parsed.status == "rejected"]
-    by_partition = Counter(partition_of(item.rel_path.split("/")) for item, _ in rejected)
+    by_partition = Counter(_submission(item) for item, _ in rejected)
     return AssetCheckResult(
         check_name=FILE_CHECK, asset_key=AssetKey(["raw", "files"]), passed=not rejected,
         # A rejected file affects its own partition only: its rows are not loaded, and an
@@ -144,18 +158,18 @@ def _files_check(validated, kept: int) -> AssetCheckResult:
                + [AssetCheckSpec(FILE_CHECK, asset=AssetKey(["raw", "files"]),
                                  description="Every file of the run was read; rejected files "
                                              "with their Russian reason, by partition")],
-    partitions_def=SUBMISSIONS,
+    partitions_def=WINDOWS,
     backfill_policy=BackfillPolicy.single_run(),
     pool=WAREHOUSE_POOL,
     description="Read, normalise and validate the run's files as one batch, then replace "
-                "their partitions' rows in the raw tables in one transaction.",
+                "their submission folders' rows in the raw tables in one transaction.",
 )
 def raw_tables(context: AssetExecutionContext, msoko_paths: MsokoPaths):
-    keys = list(context.partition_keys)
-    validated, counts = load_submissions(msoko_paths.paths(), keys,
+    scope = _scope(context)
+    validated, counts = load_submissions(msoko_paths.paths(), scope,
                                          lambda stage: reporter(context, stage))
     reporter(context, "загрузка")(
-        f"в хранилище ({len(keys)} разделов): "
+        f"в хранилище ({scope.describe()}): "
         + ", ".join(f"raw.{k}={v}" for k, v in counts.items() if v))
     kept_out = {**validated.parsed.reference.left_out, **validated.set_aside}
     for suite in GX_CHECKED:
@@ -163,5 +177,5 @@ def raw_tables(context: AssetExecutionContext, msoko_paths: MsokoPaths):
     yield _files_check(validated, counts["kept_previous_versions"])
     for name in RAW_TABLES:
         yield MaterializeResult(asset_key=AssetKey(["raw", name]),
-                                metadata={"rows_in_run_partitions": counts[name],
+                                metadata={"rows_in_run_submissions": counts[name],
                                           "table": f"raw.{name}"})

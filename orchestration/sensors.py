@@ -1,15 +1,16 @@
 """The inbox sensor: starts a run when files arrive, change or disappear.
 
-Cursor (JSON, one entry per partition so it stays small with 20,000 files; Dagster keeps a
-copy of it with every tick):
-  seen     partition -> [times digest, hashes digest] of the files last acted on, where the
+Cursor (JSON, one entry per submission folder so it stays small with 20,000 files; Dagster
+keeps a copy of it with every tick):
+  seen     folder -> [times digest, hashes digest] of the files last acted on, where the
            times digest covers (path, size, mtime) and the hashes digest (path, sha256)
-  waiting  partition -> times digest seen once and not yet acted on
-A partition's files are read only when a later tick sees the same sizes and times again:
-a half-copied file is still growing, so its partition waits. Files touched without new
-bytes (same hashes) start nothing; a corrected file has a new sha256 and starts a run of
-its partition, with the digests in the run key. A change under reference/ affects
-every school, so it starts one run over all partitions.
+  waiting  folder -> times digest seen once and not yet acted on
+A folder's files are read only when a later tick sees the same sizes and times again: a
+half-copied file is still growing, so its folder waits. Files touched without new bytes
+(same hashes) start nothing; a corrected file has a new sha256. The changed folders of a
+tick start one run per window partition, naming the folders in the `msoko/schools` tag
+(orchestration/partitions.py), with their digests in the run key. A change under
+reference/ affects every school, so it starts one run over all partitions.
 """
 from __future__ import annotations
 
@@ -23,7 +24,8 @@ from dagster import (DefaultSensorStatus, RunRequest, SensorEvaluationContext, S
 
 from ingest.inbox import file_sha256, walk_files
 from msoko.config import paths_from_env
-from orchestration.partitions import SUBMISSIONS, UNPLACED, full_run_tags, partition_of
+from orchestration.partitions import (MAX_SCHOOLS_IN_TAG, UNPLACED, WINDOWS, full_run_tags,
+                                      school_of, schools_tag, submission_of, window_of)
 
 FULL_RUN_JOB = "msoko__full_run"
 TICK_SECONDS = 60
@@ -39,7 +41,7 @@ def _inbox_by_partition(inbox: Path) -> dict[str, list[tuple[str, Path, int, int
     for path in walk_files(inbox):
         parts = path.relative_to(inbox).parts
         stat = path.stat()
-        groups[partition_of(parts) or REFERENCE].append(
+        groups[submission_of(parts) or REFERENCE].append(
             ("/".join(parts), path, stat.st_size, stat.st_mtime_ns))
     return groups
 
@@ -50,7 +52,7 @@ def evaluate_inbox(inbox: Path, cursor: str | None, known_keys: list[str]) -> Se
     seen: dict[str, list[str]] = state.get("seen", {})
     waiting: dict[str, str] = state.get("waiting", {})
     new_waiting: dict[str, str] = {}
-    changed: dict[str, str] = {}                # partition -> run key part
+    changed: dict[str, str] = {}                # folder -> run key part
     groups = _inbox_by_partition(inbox)
     for key, files in groups.items():
         times = _digest([(rel, size, mtime) for rel, _, size, mtime in files])
@@ -74,9 +76,9 @@ def evaluate_inbox(inbox: Path, cursor: str | None, known_keys: list[str]) -> Se
         reason = (f"Ждём, пока докопируются файлы (папок: {len(new_waiting)})" if new_waiting
                   else "Новых и изменённых файлов нет.")
         return SensorResult(skip_reason=SkipReason(reason), cursor=new_cursor)
-    wanted = set(changed) | (set(seen) if REFERENCE in changed else set())
-    wanted.discard(REFERENCE)
-    new_keys = sorted(k for k in wanted if k not in known_keys)
+    windows = {window_of(k) for k in set(changed) | (set(seen) if REFERENCE in changed else set())
+               if k != REFERENCE}
+    new_keys = sorted(w for w in windows if w not in known_keys)
     if UNPLACED not in known_keys and UNPLACED not in new_keys:
         new_keys.insert(0, UNPLACED)
     all_keys = list(known_keys) + new_keys
@@ -84,18 +86,29 @@ def evaluate_inbox(inbox: Path, cursor: str | None, known_keys: list[str]) -> Se
         requests = [RunRequest(run_key=f"all:{_digest(list(changed.items()))}",
                                tags={**full_run_tags(all_keys), "msoko/trigger": "inbox:reference"})]
     else:
-        requests = [RunRequest(run_key=f"{key}:{version}", partition_key=key,
-                               tags={"msoko/trigger": "inbox"})
-                    for key, version in sorted(changed.items())]
+        requests = [_window_request(window, {k: v for k, v in changed.items()
+                                             if window_of(k) == window})
+                    for window in sorted(windows)]
     return SensorResult(run_requests=requests, cursor=new_cursor,
-                        dynamic_partitions_requests=[SUBMISSIONS.build_add_request(new_keys)]
+                        dynamic_partitions_requests=[WINDOWS.build_add_request(new_keys)]
                         if new_keys else [])
+
+
+def _window_request(window: str, changed: dict[str, str]) -> RunRequest:
+    """One run of a window partition for its changed folders: only they are read and
+    replaced, unless there are so many that reading the whole window is as good."""
+    tags = {"msoko/trigger": "inbox"}
+    if window != UNPLACED and len(changed) <= MAX_SCHOOLS_IN_TAG:
+        tags |= schools_tag(school_of(k) for k in changed)
+    return RunRequest(run_key=f"{window}:{_digest(list(changed.items()))}",
+                      partition_key=window, tags=tags)
 
 
 @sensor(name="msoko__inbox", job_name=FULL_RUN_JOB, minimum_interval_seconds=TICK_SECONDS,
         default_status=DefaultSensorStatus.RUNNING,
-        description="Новые, исправленные и удалённые файлы во входящих: запуск по разделу "
-                    "школы; изменение справочников — полный запуск.")
+        description="Новые, исправленные и удалённые файлы во входящих: запуск по окну "
+                    "оценки только для изменившихся папок школ; изменение справочников — "
+                    "полный запуск.")
 def inbox_sensor(context: SensorEvaluationContext):
-    known = context.instance.get_dynamic_partitions(SUBMISSIONS.name)
+    known = context.instance.get_dynamic_partitions(WINDOWS.name)
     return evaluate_inbox(paths_from_env().inbox, context.cursor, list(known))

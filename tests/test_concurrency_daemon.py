@@ -7,7 +7,7 @@ answers throughout, and the tables equal those of one plain `msoko run` over the
 
 The story (one test: ≈3 min on a quiet 2-core machine, most of it the sensor's 60-second
 tick; ≈15 min measured with a load average of 11):
-  inbox = the skeleton inbox (tests/test_pipeline_skeleton.py, 6 partitions) + sch000001's
+  inbox = the skeleton inbox (tests/test_pipeline_skeleton.py, 3 window partitions) + sch000001's
       corrected resubmission (tests/test_faults.py add_resubmission: pupil 40002 now has
       7 points instead of 5).
   `msoko ui` starts on a fresh MSOKO_HOME; its daemon ticks the inbox sensor.
@@ -15,11 +15,11 @@ tick; ≈15 min measured with a load average of 11):
       skeleton inbox was processed, and the corrected folder has been seen once with these
       sizes and times": the sensor waits for two equal sightings before it reads a folder,
       and presetting the first sighting saves one 60-second tick. The daemon's next tick
-      then requests exactly one run, for partition 2020-2021/vpr-spring/sch000001.
+      then requests exactly one run: partition 2020-2021/vpr-spring, folder sch000001.
   Ten seconds before that tick the schedule msoko__after_vpr_spring is evaluated through
       the UI's "test schedule" mutation (a schedule cannot be made to tick before its cron
       time) and the RunRequest it returns is launched as the UI's "launch run" does, with
-      the daemon's schedule tag: one run over all 6 partitions.
+      the daemon's schedule tag: one run over all 3 partitions.
   A plain `msoko run` over the same inbox in another MSOKO_HOME is the reference.
 
 Hand computation (tests/test_faults.py): sch000001 participants 19, 7, 8, 16, 12, 6 →
@@ -42,6 +42,7 @@ import requests
 
 from msoko.config import REPO_ROOT
 from orchestration.calendar import FULL_RUN_JOB
+from orchestration.partitions import SCHOOLS_TAG, schools_tag
 from orchestration.sensors import evaluate_inbox
 from tests.test_faults import add_resubmission, contract_tables
 from tests.test_pipeline_skeleton import build_inbox
@@ -51,6 +52,7 @@ pytestmark = pytest.mark.slow
 SENSOR = "msoko__inbox"
 SCHEDULE = "msoko__after_vpr_spring"
 CORRECTED = "2020-2021/vpr-spring/sch000001"
+CORRECTED_WINDOW, CORRECTED_SCHOOL = CORRECTED.rsplit("/", 1)
 BOOT_TIMEOUT = 240
 RUN_TIMEOUT = 1200           # two runs of ≈1 min each on a quiet machine; generous under load
 TICK_SECONDS = 60            # orchestration/sensors.py minimum_interval_seconds
@@ -263,7 +265,8 @@ def test_schedule_and_sensor_runs_overlap_with_ui_open(tmp_path):
     assert len(runs) == 2 and set(by_trigger) == {"calendar", "inbox"}, runs
     scheduled, sensed = by_trigger["calendar"], by_trigger["inbox"]
     assert scheduled["runId"] == scheduled_id
-    assert sensed["tags"]["dagster/partition"] == CORRECTED
+    assert sensed["tags"]["dagster/partition"] == CORRECTED_WINDOW
+    assert sensed["tags"][SCHOOLS_TAG] == schools_tag([CORRECTED_SCHOOL])[SCHOOLS_TAG]
     assert sensed["tags"]["dagster/sensor_name"] == SENSOR
     assert [scheduled["status"], sensed["status"]] == ["SUCCESS", "SUCCESS"], \
         ui_log.read_text()[-4000:]

@@ -1,8 +1,8 @@
 """Partitions in practice, on the skeleton's inbox (tests/test_pipeline_skeleton.py, hand
-computations there): one full run, then per-school reruns.
+computations there): one full run, then per-school reruns — the window's partition with the
+school folders in the run tag msoko/schools, as the inbox sensor starts them.
 
-Partition order in the instance after the full run: _unplaced, 2020-2021/vpr-spring/_window,
-…/sch000001, …/sch000002, …/sch000003, 2021-2022/vpr-spring/sch000001.
+Window partitions after the full run: _unplaced, 2020-2021/vpr-spring, 2021-2022/vpr-spring.
 
 - A partition rerun is idempotent: ingesting sch000001 twice leaves every raw row as the
   full run wrote it.
@@ -22,6 +22,7 @@ from dagster import AssetKey, DagsterInstance
 
 from msoko.demo.layouts import fis_oko_file_name, write_vpr_export
 from ingest.raw_schema import SCHEMAS
+from orchestration.partitions import schools_tag
 from tests.conftest import pointed_at, query, run_pipeline
 from tests.test_pipeline_skeleton import MATHS, build_inbox, indicator, pupil
 
@@ -40,12 +41,14 @@ def raw_rows(home, exclude_partition=None):
             for t in RESULT_TABLES}
 
 
-def run_partitions(tags=None, partition_key=None, ingest_only=False):
+def run_schools(*schools, ingest_only=False):
+    """A run of the window's partition for these school folders only."""
     from orchestration.definitions import defs
     job = defs.resolve_job_def("msoko__full_run")
     with DagsterInstance.get() as instance:
-        return job.execute_in_process(instance=instance, partition_key=partition_key,
-                                      tags=tags, asset_selection=INGEST if ingest_only else None,
+        return job.execute_in_process(instance=instance, partition_key=WINDOW,
+                                      tags=schools_tag(schools),
+                                      asset_selection=INGEST if ingest_only else None,
                                       raise_on_error=False)
 
 
@@ -73,7 +76,7 @@ def test_partition_rerun_is_idempotent(pipeline):
     _, home = pipeline
     before = raw_rows(home)
     for _ in range(2):
-        result = run_partitions(partition_key=SCH1, ingest_only=True)
+        result = run_schools("sch000001", ingest_only=True)
         assert result.success
         assert raw_rows(home) == before
 
@@ -89,7 +92,7 @@ def test_corrected_school_replaces_only_its_rows(pipeline):
         pupil("sch000002", "40014", [1, 1, 1, 0]),
         pupil("sch000002", "40015", [5, 5, 5, 5]),
     ], n_criteria=4, layout="latin", include_login=False, numbers_as_text=True)
-    assert run_partitions(partition_key=SCH2, ingest_only=True).success
+    assert run_schools("sch000002", ingest_only=True).success
     assert raw_rows(home, exclude_partition=SCH2) == others_before
     assert query(home, "select count(*), sum(primary_score) from raw.pupil_results "
                        "where partition_key = ?", [SCH2]) == [(5, 68)]
@@ -100,10 +103,8 @@ def test_broken_resubmission_keeps_published_results(pipeline):
     inbox, home = pipeline
     path = inbox / WINDOW / "sch000001" / fis_oko_file_name(MATHS, 4, 2021)
     path.write_text("исправленный файл потерялся, это письмо")
-    # sch000001 and sch000002 are neighbours in the partition order: one run over both,
-    # with the marts downstream.
-    result = run_partitions(tags={"dagster/asset_partition_range_start": SCH1,
-                                  "dagster/asset_partition_range_end": SCH2})
+    # One run over both schools, with the marts downstream.
+    result = run_schools("sch000001", "sch000002")
     assert result.success
     check = {e.check_name: e for e in result.get_asset_check_evaluations()}["files_readable"]
     assert not check.passed

@@ -10,14 +10,15 @@ import pytest
 from ingest.batch import ArchivedInbox, parse_inbox, validate_batch
 from ingest.archive import archive_file
 from ingest.partitioned import _rebuild_per_partition, tables_by_partition
-from orchestration.partitions import inbox_partition_keys, partition_of, scan_partitions
+from orchestration.partitions import (Scope, inbox_partition_keys, inbox_submissions,
+                                      scan_partitions, submission_of)
 from tests.test_pipeline_skeleton import build_inbox
 
 pytestmark = pytest.mark.slow
 
 
 def _key(item):
-    return partition_of(item.rel_path.split("/"))
+    return submission_of(item.rel_path.split("/"))
 
 
 def test_fast_tagging_matches_rebuild(msoko_env):
@@ -27,8 +28,8 @@ def test_fast_tagging_matches_rebuild(msoko_env):
     school_file = next((window / "sch000001").iterdir())
     # sch000001's file also dropped at the window root: same sha256, two partitions.
     shutil.copy(school_file, window / school_file.name)
-    keys = inbox_partition_keys(inbox)
-    files, refs = scan_partitions(inbox, keys)
+    keys = inbox_submissions(inbox)
+    files, refs = scan_partitions(inbox, Scope(tuple(inbox_partition_keys(inbox))))
     archived = ArchivedInbox(files, refs, {f.sha256: archive_file(f, home / "archive") for f in files + refs})
     validated = validate_batch(parse_inbox(archived))
     fast = tables_by_partition(validated, keys, _key)

@@ -1,8 +1,10 @@
-"""A school's partition run (the inbox sensor after a corrected file) replaces that school's
-rows in EVERY per-file raw table and leaves the other schools' rows alone — including
-raw.file_schools and raw.cleaned_cells, behind the load report (audit.load_report). They
-used to be replaced whole, so one school's resubmission erased every other school's lines
-from the load report (found by tests/test_concurrency_daemon.py).
+"""A school's run (the inbox sensor after a corrected file: its window's partition, its folder
+named in the run tag) replaces that school's rows in EVERY per-file raw table and leaves the
+other schools' rows alone — including raw.file_schools and raw.cleaned_cells, behind the load
+report (audit.load_report). They used to be replaced whole, so one school's resubmission
+erased every other school's lines from the load report (found by
+tests/test_concurrency_daemon.py). A run of a whole window replaces every folder of that
+window — one removed from the inbox too — and no other window.
 
 The raw_tables asset's own steps (orchestration/ingest_assets.load_submissions), without Dagster.
 Hand count of raw.file_schools for the skeleton inbox (tests/test_pipeline_skeleton.py):
@@ -13,23 +15,26 @@ and the correction.
 """
 from __future__ import annotations
 
+import shutil
+
 import duckdb
 import pytest
 
 from ingest.raw_schema import SCHEMAS
 from msoko.config import Paths
 from orchestration.ingest_assets import load_submissions
-from orchestration.partitions import inbox_partition_keys, partition_of
+from orchestration.partitions import Scope, inbox_partition_keys, submission_of
 from tests.test_faults import add_resubmission
 from tests.test_pipeline_skeleton import build_inbox
 
 pytestmark = pytest.mark.slow
 
-SCH1 = "2020-2021/vpr-spring/sch000001"
+WINDOW = "2020-2021/vpr-spring"
+SCH1 = f"{WINDOW}/sch000001"
 
 
-def load(inbox, home, keys):
-    load_submissions(Paths(inbox=inbox, home=home), keys)
+def load(inbox, home, scope):
+    load_submissions(Paths(inbox=inbox, home=home), scope)
 
 
 # Every raw table with rows per received file; those with a path are grouped by it (so the
@@ -48,7 +53,7 @@ def rows_by_partition(home):
             cols = ", ".join(f'"{c}"' for c in columns)
             grouped[name] = {}
             for row in con.execute(f"select {key}, {cols} from raw.{name}").fetchall():
-                part = partition_of(row[0].split("/")) if key == "path" else row[0]
+                part = submission_of(row[0].split("/")) if key == "path" else row[0]
                 grouped[name].setdefault(part, []).append(str(row[1:]))
     finally:
         con.close()
@@ -58,7 +63,7 @@ def rows_by_partition(home):
 def test_partition_run_keeps_other_schools_rows(msoko_env):
     inbox, home = msoko_env
     build_inbox(inbox)
-    load(inbox, home, inbox_partition_keys(inbox))
+    load(inbox, home, Scope(tuple(inbox_partition_keys(inbox))))
     before = rows_by_partition(home)
     assert {k: len(v) for k, v in before["file_schools"].items()} == {
         "2020-2021/vpr-spring/_window": 2, SCH1: 1, "2020-2021/vpr-spring/sch000002": 1,
@@ -66,9 +71,26 @@ def test_partition_run_keeps_other_schools_rows(msoko_env):
     assert SCH1 in before["cleaned_cells"]          # «4 » with a no-break space, «Х»
 
     add_resubmission(inbox)
-    load(inbox, home, [SCH1])
+    load(inbox, home, Scope((WINDOW,), frozenset({"sch000001"})))
     after = rows_by_partition(home)
     for name in PER_FILE:
         others = {k: v for k, v in after[name].items() if k != SCH1}
         assert others == {k: v for k, v in before[name].items() if k != SCH1}, name
     assert len(after["file_schools"][SCH1]) == 2
+
+
+def test_window_run_drops_a_removed_folder_only(msoko_env):
+    inbox, home = msoko_env
+    build_inbox(inbox)
+    load(inbox, home, Scope(tuple(inbox_partition_keys(inbox))))
+    before = rows_by_partition(home)
+    assert f"{WINDOW}/sch000003" in before["files"]
+    shutil.rmtree(inbox / WINDOW / "sch000003")
+    # The 2021-2022 window is not in the run: its rows stay even though they are not read.
+    load(inbox, home, Scope((WINDOW,)))
+    after = rows_by_partition(home)
+    for name in PER_FILE:
+        assert after[name] == {k: v for k, v in before[name].items()
+                               if k != f"{WINDOW}/sch000003"}, name
+    # The window-root export still has sch000003's rows under the root's own key.
+    assert len(after["file_schools"][f"{WINDOW}/_window"]) == 2

@@ -10,7 +10,7 @@ from dagster import DagsterInstance, build_schedule_context
 
 from ingest.windows import WINDOW_PROCEDURE
 from orchestration.calendar import load_calendar, window_schedules
-from orchestration.partitions import SUBMISSIONS
+from orchestration.partitions import WINDOWS
 from tests.test_pipeline_skeleton import build_inbox
 
 
@@ -39,10 +39,10 @@ def test_schedule_tick_runs_all_partitions(msoko_env):
         context = build_schedule_context(instance=instance, scheduled_execution_time=tick_time)
         result = schedule.evaluate_tick(context)
         [request] = result.run_requests
-        # The skeleton inbox has 6 partitions (tests/test_sensor_inbox.py); the schedule
-        # registers them and selects them all: one run, from the first key to the last.
-        keys = instance.get_dynamic_partitions(SUBMISSIONS.name)
-        assert len(keys) == 6
+        # The skeleton inbox has 3 window partitions (tests/test_sensor_inbox.py); the
+        # schedule registers them and selects them all: one run, from the first to the last.
+        keys = instance.get_dynamic_partitions(WINDOWS.name)
+        assert keys == ["_unplaced", "2020-2021/vpr-spring", "2021-2022/vpr-spring"]
         assert request.tags["dagster/asset_partition_range_start"] == keys[0] == "_unplaced"
         assert request.tags["dagster/asset_partition_range_end"] == keys[-1]
         assert request.tags["msoko/window"] == "vpr-spring"

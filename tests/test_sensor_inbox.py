@@ -3,8 +3,9 @@
 Inbox: the skeleton's layout (tests/test_pipeline_skeleton.py build_inbox): reference/ with
 3 files; 2020-2021/vpr-spring/ with school folders sch000001, sch000002, sch000003 and one
 multi-school export at the window root; 2021-2022/vpr-spring/sch000001.
-So the partitions are: _unplaced (always), 2020-2021/vpr-spring/{_window, sch000001,
-sch000002, sch000003}, 2021-2022/vpr-spring/sch000001 — 6 keys.
+So the window partitions are _unplaced (always), 2020-2021/vpr-spring, 2021-2022/vpr-spring,
+and the submission folders 2020-2021/vpr-spring/{_window, sch000001, sch000002, sch000003},
+2021-2022/vpr-spring/sch000001.
 """
 from __future__ import annotations
 
@@ -14,16 +15,18 @@ import os
 import pytest
 from dagster import DagsterInstance, build_sensor_context
 
-from orchestration.partitions import (SUBMISSIONS, inbox_partition_keys, partition_of,
-                                      scan_partitions)
+from orchestration.partitions import (SCHOOLS_TAG, WINDOWS, Scope, inbox_partition_keys,
+                                      inbox_submissions, scan_partitions, submission_of,
+                                      window_of)
 from orchestration.sensors import inbox_sensor
 from ingest.inbox import scan_inbox
 from tests.test_pipeline_skeleton import build_inbox
 
-SCH1 = "2020-2021/vpr-spring/sch000001"
-ALL_KEYS = ["_unplaced", "2020-2021/vpr-spring/_window", SCH1,
-            "2020-2021/vpr-spring/sch000002", "2020-2021/vpr-spring/sch000003",
-            "2021-2022/vpr-spring/sch000001"]
+WINDOW = "2020-2021/vpr-spring"
+SCH1 = f"{WINDOW}/sch000001"
+ALL_KEYS = ["_unplaced", WINDOW, "2021-2022/vpr-spring"]
+SUBMISSIONS = [f"{WINDOW}/_window", SCH1, f"{WINDOW}/sch000002", f"{WINDOW}/sch000003",
+               "2021-2022/vpr-spring/sch000001"]
 
 
 class Ticker:
@@ -54,20 +57,31 @@ def _sch1_file(inbox):
     return next((inbox / SCH1).iterdir())
 
 
+def _runs(result):
+    """(partition, school folders named in the tag) of each run a tick asks for."""
+    return [(r.partition_key, json.loads(r.tags[SCHOOLS_TAG])) for r in result.run_requests]
+
+
 def test_partition_keys_and_scan_agree_with_ingest(msoko_env):
     inbox, _ = msoko_env
     build_inbox(inbox)
     assert inbox_partition_keys(inbox) == ALL_KEYS
+    assert inbox_submissions(inbox) == SUBMISSIONS
     files, refs = scan_inbox(inbox)
-    mine, my_refs = scan_partitions(inbox, ALL_KEYS)
+    mine, my_refs = scan_partitions(inbox, Scope(tuple(ALL_KEYS)))
     assert sorted(mine, key=lambda f: f.rel_path) == sorted(files, key=lambda f: f.rel_path)
     assert sorted(my_refs, key=lambda f: f.rel_path) == sorted(refs, key=lambda f: f.rel_path)
-    one, refs_again = scan_partitions(inbox, [SCH1])
+    one, refs_again = scan_partitions(inbox, Scope((WINDOW,), frozenset({"sch000001"})))
     assert [f.rel_path for f in one] == [f"{SCH1}/{_sch1_file(inbox).name}"]
     assert len(refs_again) == 3                     # schools.csv, scales.csv, tasks.csv
-    assert partition_of(("2020-2021", "vpr-spring", "x.xlsx")) == "2020-2021/vpr-spring/_window"
-    assert partition_of(("stray.xlsx",)) == "_unplaced"
-    assert partition_of(("reference", "schools.csv")) is None
+    window, _ = scan_partitions(inbox, Scope((WINDOW,)))
+    assert sorted({submission_of(f.rel_path.split("/")) for f in window}) == SUBMISSIONS[:4]
+    root, _ = scan_partitions(inbox, Scope((WINDOW,), frozenset({"_window"})))
+    assert [f.rel_path.count("/") for f in root] == [2]     # the export at the window root
+    assert submission_of(("2020-2021", "vpr-spring", "x.xlsx")) == f"{WINDOW}/_window"
+    assert submission_of(("stray.xlsx",)) == "_unplaced"
+    assert submission_of(("reference", "schools.csv")) is None
+    assert window_of(SCH1) == WINDOW and window_of("_unplaced") == "_unplaced"
 
 
 def test_first_ticks_wait_then_request_every_partition(inbox_and_ticker):
@@ -81,14 +95,15 @@ def test_first_ticks_wait_then_request_every_partition(inbox_and_ticker):
     assert len(second.run_requests) == 1
     tags = second.run_requests[0].tags
     assert tags["dagster/asset_partition_range_start"] == "_unplaced"
-    assert tags["dagster/asset_partition_range_end"] == "2021-2022/vpr-spring/sch000001"
-    assert ticker.instance.get_dynamic_partitions(SUBMISSIONS.name) == ALL_KEYS
-    assert set(json.loads(ticker.cursor)["seen"]) == {"reference"} | set(ALL_KEYS[1:])
+    assert tags["dagster/asset_partition_range_end"] == "2021-2022/vpr-spring"
+    assert SCHOOLS_TAG not in tags                  # every folder of every window
+    assert ticker.instance.get_dynamic_partitions(WINDOWS.name) == ALL_KEYS
+    assert set(json.loads(ticker.cursor)["seen"]) == {"reference"} | set(SUBMISSIONS)
     third = ticker.tick()
     assert not third.run_requests and "Новых" in third.skip_reason.skip_message
 
 
-def test_corrected_file_runs_its_partition_only(inbox_and_ticker):
+def test_corrected_file_runs_its_folder_only(inbox_and_ticker):
     inbox, ticker = inbox_and_ticker
     ticker.tick(), ticker.tick()
     path = _sch1_file(inbox)
@@ -100,7 +115,7 @@ def test_corrected_file_runs_its_partition_only(inbox_and_ticker):
     path.write_bytes(corrected)
     assert not ticker.tick().run_requests           # still growing: waits
     result = ticker.tick()                          # same size twice: read it
-    assert [r.partition_key for r in result.run_requests] == [SCH1]
+    assert _runs(result) == [(WINDOW, ["sch000001"])]
     first_key = result.run_requests[0].run_key
     # The same bytes touched again: no run.
     os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
@@ -111,12 +126,12 @@ def test_corrected_file_runs_its_partition_only(inbox_and_ticker):
     path.write_bytes(original)
     ticker.tick()
     again = ticker.tick()
-    assert [r.partition_key for r in again.run_requests] == [SCH1]
+    assert _runs(again) == [(WINDOW, ["sch000001"])]
     assert again.run_requests[0].run_key != first_key
     path.write_bytes(corrected)
     ticker.tick()
     third = ticker.tick()
-    assert [r.partition_key for r in third.run_requests] == [SCH1]
+    assert _runs(third) == [(WINDOW, ["sch000001"])]
     assert third.run_requests[0].run_key not in {first_key, again.run_requests[0].run_key}
 
 
@@ -128,7 +143,24 @@ def test_new_school_and_deleted_file(inbox_and_ticker):
     (new_school / _sch1_file(inbox).name).write_bytes(_sch1_file(inbox).read_bytes())
     _sch1_file(inbox).unlink()
     # A deletion is certain at once; the new file waits one tick for a stable size.
-    assert [r.partition_key for r in ticker.tick().run_requests] == [SCH1]
-    result = ticker.tick()
-    assert [r.partition_key for r in result.run_requests] == ["2020-2021/vpr-spring/sch000004"]
-    assert "2020-2021/vpr-spring/sch000004" in ticker.instance.get_dynamic_partitions(SUBMISSIONS.name)
+    assert _runs(ticker.tick()) == [(WINDOW, ["sch000001"])]
+    assert _runs(ticker.tick()) == [(WINDOW, ["sch000004"])]
+    # A new school folder in a known window adds no partition.
+    assert ticker.instance.get_dynamic_partitions(WINDOWS.name) == ALL_KEYS
+
+
+def test_folders_changed_together_share_one_run(inbox_and_ticker):
+    inbox, ticker = inbox_and_ticker
+    ticker.tick(), ticker.tick()
+    for school in ("sch000001", "sch000002"):
+        path = next((inbox / WINDOW / school).iterdir())
+        path.write_bytes(path.read_bytes() + b"\x00")
+    new_window = inbox / "2021-2022" / "oge" / "sch000001"
+    new_window.mkdir(parents=True)
+    (new_window / "ОГЭ.xlsx").write_bytes(_sch1_file(inbox).read_bytes())
+    ticker.tick()
+    # One run per window, the window's changed folders in its tag; a new window is
+    # registered as a partition.
+    assert _runs(ticker.tick()) == [(WINDOW, ["sch000001", "sch000002"]),
+                                    ("2021-2022/oge", ["sch000001"])]
+    assert ticker.instance.get_dynamic_partitions(WINDOWS.name) == ALL_KEYS + ["2021-2022/oge"]
