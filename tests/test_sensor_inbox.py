@@ -164,3 +164,16 @@ def test_folders_changed_together_share_one_run(inbox_and_ticker):
     assert _runs(ticker.tick()) == [(WINDOW, ["sch000001", "sch000002"]),
                                     ("2021-2022/oge", ["sch000001"])]
     assert ticker.instance.get_dynamic_partitions(WINDOWS.name) == ALL_KEYS + ["2021-2022/oge"]
+
+
+def test_many_folders_of_a_window_run_it_whole(inbox_and_ticker, monkeypatch):
+    inbox, ticker = inbox_and_ticker
+    ticker.tick(), ticker.tick()
+    monkeypatch.setattr("orchestration.sensors.MAX_SCHOOLS_IN_TAG", 1)
+    for school in ("sch000001", "sch000002"):
+        path = next((inbox / WINDOW / school).iterdir())
+        path.write_bytes(path.read_bytes() + b"\x00")
+    ticker.tick()
+    [request] = ticker.tick().run_requests
+    # More changed folders than a tag should carry: the window is read whole.
+    assert request.partition_key == WINDOW and SCHOOLS_TAG not in request.tags
