@@ -28,6 +28,23 @@ class RuleOutcome:
     error: str | None = None
 
 
+def rule_columns(rules: list[Rule]) -> set[str]:
+    """Every frame column the rules read: the expectations' columns and the columns a
+    failure is reported from. The batch frame is built with these only (a region's frame
+    with every parsed column held ≈1 GB more)."""
+    columns: set[str] = set()
+    for rule in rules:
+        built = rule.build()
+        for attr in ("column", "column_A", "column_B"):
+            if getattr(built, attr, None):
+                columns.add(getattr(built, attr))
+        columns.update(getattr(built, "column_list", None) or [])
+        columns.add(rule.value_column)
+        if rule.column_name.startswith("@"):
+            columns.add(rule.column_name[1:])
+    return columns
+
+
 def run_suite(name: str, frame, rules: list[Rule]) -> list[RuleOutcome]:
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig

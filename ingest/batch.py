@@ -15,7 +15,7 @@ import pandas as pd
 import pyarrow as pa
 
 from expectations.exam_results import exam_result_rules
-from expectations.gx_runner import RuleOutcome, run_suite
+from expectations.gx_runner import RuleOutcome, rule_columns, run_suite
 from expectations.pupil_results import pupil_result_rules
 from ingest import cells, metadata, raw_schema
 from ingest.archive import archive_file
@@ -217,7 +217,12 @@ def _columns(rows) -> RowColumns | None:
     return rows if isinstance(rows, RowColumns) else (RowColumns(rows, {}) if rows else None)
 
 
-def _frame(batch: ParsedBatch, kind: str) -> pd.DataFrame:
+# What a set-aside row is reported with (_rejected_row), besides the rules' own columns.
+REPORTED = {"row_number", "school_login"}
+
+
+def _frame(batch: ParsedBatch, kind: str, wanted: set[str]) -> pd.DataFrame:
+    """The batch's rows of one format as one frame, with the `wanted` columns only."""
     # Column by column, without copying 1.2M row dicts (time and memory at region size).
     columns: dict[str, list] = {}
     per_file: dict[str, list] = {"sha256": [], "rel_path": [], "sheet": []}
@@ -229,7 +234,7 @@ def _frame(batch: ParsedBatch, kind: str) -> pd.DataFrame:
         if rows is None:
             continue
         for key in rows.columns:
-            if key not in columns:          # (not setdefault: that builds [None] * n every time)
+            if key in wanted and key not in columns:   # (not setdefault: [None] * n each time)
                 columns[key] = [None] * n
         for key, values in columns.items():
             values.extend(rows.column(key))
@@ -283,11 +288,12 @@ def validate_batch(batch: ParsedBatch, progress: Progress = _quiet) -> Validated
     set_aside: dict[str, list[dict]] = {}
     failed_rows: dict[str, set[int]] = defaultdict(set)   # sha256 -> row numbers set aside
     for kind, build_rules in SUITES.items():
-        frame = _frame(batch, kind)
+        rules = build_rules(batch.reference)
+        frame = _frame(batch, kind, rule_columns(rules) | REPORTED)
         if frame.empty:
             outcomes[kind], set_aside[kind] = [], []
             continue
-        results = run_suite(kind, frame, build_rules(batch.reference))
+        results = run_suite(kind, frame, rules)
         outcomes[kind] = results
         firsts = _first_failures(frame, results)
         set_aside[kind] = [_rejected_row(frame, idx, o) for idx, o in sorted(firsts.items())]
