@@ -27,10 +27,14 @@ from ingest.pupil_results import parse_pupil_file
 from ingest.readers import UnreadableFile, read_table_file
 from ingest.reference import ReferenceTables, load_reference, validate_reference
 from ingest.windows import EXAM_PROCEDURES, WINDOW_PROCEDURE, spring_year
+from ingest.workers import available_cores, ordered_map
 from msoko import faults
 
 Progress = Callable[[str], None]
 PER_FILE_PROGRESS_UP_TO = 300
+# Below this many files a school's or a municipality's batch is read in this process: the
+# workers' start (≈1–2 s) would cost more than the second core saves.
+PARALLEL_FROM = 200
 
 
 def _quiet(_: str) -> None:
@@ -113,7 +117,20 @@ def parse_file(item: InboxFile, path: Path, ref: ReferenceTables, lookup) -> Par
     return parse_pupil_file(parsed, sheets, meta, item.school_folder, lookup)
 
 
-def parse_inbox(archived: ArchivedInbox, progress: Progress = _quiet) -> ParsedBatch:
+def _parse_job(shared: tuple, job: tuple[InboxFile, Path]) -> ParsedFile:
+    """One file's parse, in a worker: rows go back column-wise (a dict per row would be
+    pickled key by key)."""
+    reference, lookup = shared
+    parsed = parse_file(*job, reference, lookup)
+    if parsed.rows:
+        parsed.rows = RowColumns(parsed.rows, {})
+    return parsed
+
+
+def parse_inbox(archived: ArchivedInbox, progress: Progress = _quiet,
+                workers: int | None = None) -> ParsedBatch:
+    """Read every file of the batch (on every core once it has PARALLEL_FROM files, or on
+    `workers` processes), in the batch's order."""
     reference = load_reference(archived.references, archived.archived)
     reference_outcomes = validate_reference(reference)
     lookup = reference.lookup()
@@ -128,22 +145,27 @@ def parse_inbox(archived: ArchivedInbox, progress: Progress = _quiet) -> ParsedB
     every = 1 if total <= PER_FILE_PROGRESS_UP_TO else total // 20
     interned: dict[str, str] = {}
     rows = rejected = 0
-    for n, item in enumerate(archived.files, start=1):
-        original = originals[item.sha256]
-        if original is not item:
-            parsed = _duplicate_copy(item, original)
-        else:
-            parsed = parse_file(item, archived.archived[item.sha256], reference, lookup)
-        _compact(parsed, batch.criteria, interned)
-        batch.files.append((item, parsed))
-        faults.reached("reading")
-        rows += parsed.rows_read
-        rejected += parsed.status == "rejected"
-        if every == 1:
-            verdict = "отклонён" if parsed.status == "rejected" else f"{parsed.rows_read} строк"
-            progress(f"чтение [{n}/{total}] {item.rel_path}: {verdict}")
-        elif n % every == 0 or n == total:
-            progress(f"чтение [{n}/{total}]: {rows} строк, отклонено файлов {rejected}")
+    to_read = [(item, archived.archived[item.sha256]) for item in archived.files
+               if originals[item.sha256] is item]
+    if workers is None:
+        workers = available_cores() if len(to_read) >= PARALLEL_FROM else 1
+    read = ordered_map(_parse_job, (reference, lookup), to_read, workers, preload=__name__)
+    try:
+        for n, item in enumerate(archived.files, start=1):
+            original = originals[item.sha256]
+            parsed = _duplicate_copy(item, original) if original is not item else next(read)
+            _compact(parsed, batch.criteria, interned)
+            batch.files.append((item, parsed))
+            faults.reached("reading")
+            rows += parsed.rows_read
+            rejected += parsed.status == "rejected"
+            if every == 1:
+                verdict = "отклонён" if parsed.status == "rejected" else f"{parsed.rows_read} строк"
+                progress(f"чтение [{n}/{total}] {item.rel_path}: {verdict}")
+            elif n % every == 0 or n == total:
+                progress(f"чтение [{n}/{total}]: {rows} строк, отклонено файлов {rejected}")
+    finally:
+        read.close()        # the workers stop now, not when the generator is collected
     return batch
 
 
@@ -174,6 +196,8 @@ def _compact(parsed: ParsedFile, store: CriterionStore, interned: dict[str, str]
         parsed.criteria = store.add(parsed.criteria, subject)
     if parsed.rows and not isinstance(parsed.rows, RowColumns):
         parsed.rows = RowColumns(parsed.rows, interned)
+    elif parsed.rows:
+        parsed.rows.share(interned)
 
 
 class RowColumns:
@@ -191,11 +215,15 @@ class RowColumns:
         keys = (list(first) if all(r.keys() == first for r in rows)
                 else list(dict.fromkeys(k for r in rows for k in r)))
         self.columns = {k: [r.get(k) for r in rows] for k in keys}
+        self.n = len(rows)
+        self.share(interned)
+
+    def share(self, interned: dict[str, str]) -> None:
+        """One string object per repeated text across the batch (a login, a subject)."""
         for key in self.SHARED:
             if key in self.columns:
                 self.columns[key] = [v if not isinstance(v, str) else interned.setdefault(v, v)
                                      for v in self.columns[key]]
-        self.n = len(rows)
 
     def __len__(self) -> int:
         return self.n

@@ -1,0 +1,53 @@
+"""A per-file function on every core, results in input order.
+
+Reading a region's 20,000 files is the one per-file step left (≈60 % of a run's CPU);
+one process uses one of the machine's cores. Workers start from a fork server (a clean
+single-threaded process that has imported the ingest code once), never by forking the
+caller: the caller may be a Dagster run with threads of its own.
+"""
+from __future__ import annotations
+
+import functools
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+MAX_WORKERS = 4
+_shared: Any = None
+
+
+def available_cores() -> int:
+    return min(len(os.sched_getaffinity(0)), MAX_WORKERS)
+
+
+def _remember(shared: Any) -> None:
+    global _shared
+    _shared = shared
+
+
+def _call(fn: Callable[[Any, T], R], item: T) -> R:
+    return fn(_shared, item)
+
+
+def ordered_map(fn: Callable[[Any, T], R], shared: Any, items: Iterable[T], workers: int,
+                preload: str, chunksize: int = 16) -> Iterator[R]:
+    """fn(shared, item) for every item, in order. `fn` must be a module-level function (it
+    is sent by name); `shared` is sent once to each worker; `preload` is the module the
+    fork server imports before it forks workers. One worker: in this process."""
+    if workers <= 1:
+        for item in items:
+            yield fn(shared, item)
+        return
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([preload])
+    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_remember,
+                               initargs=(shared,))
+    try:
+        yield from pool.map(functools.partial(_call, fn), items, chunksize=chunksize)
+    finally:
+        # Stopped early (an error in the caller's loop): drop what has not started.
+        pool.shutdown(wait=True, cancel_futures=True)
