@@ -4,8 +4,8 @@ Result tables (files, pupil_results, exam_results, criterion_scores, rejected_ro
 row_warnings, file_schools, cleaned_cells) carry a `partition_key` column: the submission
 folder (year/window/school, orchestration/partitions.py). Loading deletes exactly the rows
 of the submissions it is given — named, or every one under a whole window — and inserts the
-new ones, so re-running is idempotent and never touches another school's rows. Reference tables come whole from
-inbox/reference/ and are replaced whole on every load.
+new ones, so re-running is idempotent and never touches another school's rows. Reference
+tables come whole from inbox/reference/ and are replaced whole on every load.
 
 A broken resubmission does not erase what was published: when a file at some path is
 rejected and the previous version at that path was accepted, the previous version's rows
