@@ -40,6 +40,8 @@ def formats(wb) -> dict:
                                "text_wrap": True, "valign": "top", **border}),
         "ok": wb.add_format({"font_color": "#006100", "bg_color": "#C6EFCE", "valign": "top",
                              **border}),
+        "pct_flag": wb.add_format({"num_format": "0.0%", "bold": True, "font_color": "#9C0006",
+                                   "bg_color": "#FFC7CE", "valign": "top", **border}),
     }
 
 

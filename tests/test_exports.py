@@ -240,12 +240,21 @@ def test_later_mart_sheets(exports_run):
                                                  2, pytest.approx(0.40), 5)
     assert by_school["МБОУ «Школа Б»"][5] == "менее 5 участников"     # total 4 < 5
     assert journal[header_row(journal, "Уровень") + 1][0] == "регион"  # region first
+    # Solvability as FIS OKO prints it: a block per paper, tasks across. Школа А: task 1
+    # 18 of 30 points = 60 % (sufficient), task 2 6 of 30 = 20 % (below 30 %: red); Школа Б
+    # has 4 participants (suppressed) and no task 2.
     solv = rows_of(book, "Решаемость заданий")
-    body = solv[header_row(solv, "Уровень") + 1:]
-    assert [(r[2], r[4], r[9], r[10]) for r in body] == [
-        ("МБОУ «Школа А»", "1", pytest.approx(0.60), "да"),
-        ("МБОУ «Школа А»", "2", pytest.approx(0.20), "нет"),
-        ("МБОУ «Школа Б»", "1", "менее 5 участников", "менее 5 участников")]
+    top = header_row(solv, "Уровень")
+    assert solv[top - 1][0] == "ВПР, 4 класс, математика"
+    assert solv[top][:6] == ("Уровень", "Муниципалитет", "Школа", "Участников", "1", "2")
+    assert solv[top + 1][3:6] == ("Уровень сложности", "базовый", "повышенный")
+    assert solv[top + 2][3:6] == ("Макс. балл", 5, 5)
+    assert [r[1:6] for r in solv[top + 3:top + 5]] == [
+        ("М1", "МБОУ «Школа А»", 6, pytest.approx(0.60), pytest.approx(0.20)),
+        ("М1", "МБОУ «Школа Б»", 4, "менее 5 участников", None)]
+    cells = load_workbook(book)["Решаемость заданий"][top + 4]      # Школа А (1-based rows)
+    red = [c.font.color is not None and c.font.color.rgb == "FF9C0006" for c in cells[4:6]]
+    assert red == [False, True]
     flags = rows_of(book, "Признаки необъективности")
     flagged = flags[header_row(flags, "Муниципалитет") + 1:]
     assert len(flagged) == 1 and flagged[0][2] == "sch000001"
