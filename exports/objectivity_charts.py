@@ -22,38 +22,59 @@ JOURNAL_COLOURS = {"Понизили": "#2E75B6", "Подтвердили": "#A9
 JOURNAL_COL = 16                          # column Q: right of the histogram chart
 
 
+# The VPR papers a flag of O1, O2 or O4 marks, one row per school × paper.
+FLAGGED = """
+    select school_login, municipality, procedure, grade, subject,
+           string_agg(check_code, ', ' order by check_code) as checks
+    from marts.objectivity_flags
+    where academic_year = $year and flagged and check_code in ('O1', 'O2', 'O4')
+      and procedure = 'vpr'
+    group by all"""
+
+
 def _flagged_papers(con, year):
-    return con.execute("""
-        select school_login, municipality, procedure, grade, subject,
-               string_agg(check_code, ', ' order by check_code) as checks
-        from marts.objectivity_flags
-        where academic_year = ? and flagged and check_code in ('O1', 'O2', 'O4')
-          and procedure = 'vpr'
-        group by all order by municipality, school_login, procedure, grade, subject""",
-                       [year]).fetchall()
+    return con.execute(f"select * from ({FLAGGED}) "
+                       "order by municipality, school_login, procedure, grade, subject",
+                       {"year": year}).fetchall()
 
 
-def _school_histogram(con, year, login, procedure, grade, subject):
-    return con.execute("""
-        select primary_score, pupils, share, counterfactual_share
-        from marts.objectivity_histograms
-        where academic_year = ? and level = 'school' and school_login = ?
-          and procedure = ? and grade = ? and subject = ?
-        order by primary_score""", [year, login, procedure, grade, subject]).fetchall()
+def _school_histograms(con, year) -> dict[tuple, list]:
+    """(login, procedure, grade, subject) -> [(primary_score, pupils, share, counterfactual
+    share)] of every flagged paper, in one query: a query per paper cost ≈3 ms, ≈8 s over
+    a region's ≈2,700 flagged papers."""
+    rows = con.execute(f"""
+        select h.school_login, h.procedure, h.grade, h.subject,
+               h.primary_score, h.pupils, h.share, h.counterfactual_share
+        from marts.objectivity_histograms h
+        semi join ({FLAGGED}) f using (school_login, procedure, grade, subject)
+        where h.academic_year = $year and h.level = 'school'
+        order by h.primary_score""", {"year": year}).fetchall()
+    out: dict[tuple, list] = {}
+    for login, procedure, grade, subject, *bar in rows:
+        out.setdefault((login, procedure, grade, subject), []).append(tuple(bar))
+    return out
 
 
-def _journal(con, year, login, municipality, grade, subject):
-    """Rows (label, lowered_pct, confirmed_pct, raised_pct) for school, municipality, region."""
-    rows = con.execute("""
-        select level, lowered_pct, confirmed_pct, raised_pct
-        from marts.vpr_mark_vs_journal
-        where academic_year = ? and grade = ? and subject = ?
-          and ((level = 'school' and school_login = ?)
-               or (level = 'municipality' and municipality = ?) or level = 'region')""",
-                       [year, grade, subject, login, municipality]).fetchall()
-    label = {"school": "школа", "municipality": municipality, "region": "регион"}
-    order = {"school": 0, "municipality": 1, "region": 2}
-    return [(label[level], lo, co, ra) for level, lo, co, ra in sorted(rows, key=lambda r: order[r[0]])]
+class _Journal:
+    """VPR marks against journal marks of a year, read once: (lowered, confirmed, raised) %
+    by school, municipality and region."""
+
+    def __init__(self, con, year):
+        self.by_level: dict[tuple, list[tuple]] = {}
+        for level, municipality, login, grade, subject, *pcts in con.execute("""
+                select level, municipality, school_login, grade, subject,
+                       lowered_pct, confirmed_pct, raised_pct
+                from marts.vpr_mark_vs_journal where academic_year = ?""", [year]).fetchall():
+            key = {"school": login, "municipality": municipality}.get(level)
+            self.by_level.setdefault((level, key, grade, subject), []).append(tuple(pcts))
+
+    def rows(self, login, municipality, grade, subject):
+        """Rows (label, lowered_pct, confirmed_pct, raised_pct) for school, municipality,
+        region — those that exist."""
+        wanted = (("school", login, "школа"), ("municipality", municipality, municipality),
+                  ("region", None, "регион"))
+        return [(label, *pcts) for level, key, label in wanted
+                for pcts in self.by_level.get((level, key, grade, subject), [])]
 
 
 def _journal_cells(journal) -> dict[int, list]:
@@ -85,6 +106,8 @@ def flagged_schools_sheet(wb, fmt, con, year, names, tables):
     if not papers:
         return None                       # no school flagged: nothing to chart, no sheet
     boundaries = {(p, g, s): rest for p, g, s, *rest in papers_with_scales(con, year)}
+    histograms = _school_histograms(con, year)
+    journals = _Journal(con, year)
     ws = wb.add_worksheet(SHEET)
     r = write_title(ws, fmt, f"Школы с признаками необъективности: графики, {year} учебный год", [
         "Слева — распределение первичных баллов школы (доля участников), столбцы окрашены по "
@@ -95,7 +118,7 @@ def flagged_schools_sheet(wb, fmt, con, year, names, tables):
     ws.set_column(JOURNAL_COL, JOURNAL_COL, 20)
     ws.set_column(JOURNAL_COL + 1, JOURNAL_COL + 3, 13)
     for login, municipality, procedure, grade, subject, checks in papers:
-        hist = _school_histogram(con, year, login, procedure, grade, subject)
+        hist = histograms.get((login, procedure, grade, subject))
         if not hist or (procedure, grade, subject) not in boundaries:
             continue
         title = f"{names.get(login, login)} ({login}) — {paper_label(procedure, grade, subject)}"
@@ -104,7 +127,7 @@ def flagged_schools_sheet(wb, fmt, con, year, names, tables):
         ws.write_string(r + 1, 0, f"Признаки: {checks}. Границы отметок: «3» — от {m3}, «4» — от "
                                   f"{m4}, «5» — от {m5} баллов из {max_score}.", fmt["aside"])
         head = r + 2
-        journal = _journal(con, year, login, municipality, grade, subject)
+        journal = journals.rows(login, municipality, grade, subject)
         # The workbook is written in constant-memory mode: each row must be complete before
         # the next begins, so the journal table (right) is written with the histogram rows.
         right = _journal_cells(journal)
