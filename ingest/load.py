@@ -93,7 +93,8 @@ def load_partitions(warehouse: Path, keys: Iterable[str], tables: dict[str, pa.T
     try:
         con.execute("BEGIN TRANSACTION")
         _ensure_tables(con)
-        # raw.files has a row for every file any other raw row came from.
+        # raw.files has a row for every file any other raw row came from. A submission's
+        # window is its key without the last part (_unplaced is its own window).
         windows = sorted(set(whole_windows))
         if windows:
             keys |= {k for (k,) in con.execute(

@@ -111,15 +111,15 @@ class Scope:
         return self.schools is None or submission == UNPLACED or school_of(submission) in self.schools
 
     def named_submissions(self) -> list[str]:
-        """The submission keys the scope replaces by name (gone folders included); whole
-        windows (`whole_windows`) are replaced by prefix instead."""
+        """The submission folders the scope replaces by name (gone folders included)."""
         if self.schools is None:
-            return [UNPLACED] if UNPLACED in self.windows else []
-        return sorted({f"{w}/{s}" for w in self.windows if w != UNPLACED for s in self.schools}
-                      | ({UNPLACED} & set(self.windows)))
+            return []
+        return sorted(f"{w}/{s}" for w in self.windows if w != UNPLACED for s in self.schools)
 
     def whole_windows(self) -> list[str]:
-        return [] if self.schools is not None else [w for w in self.windows if w != UNPLACED]
+        """The windows replaced whole, every submission under them (_unplaced has no
+        folders, so it is always whole)."""
+        return list(self.windows) if self.schools is None else [w for w in self.windows if w == UNPLACED]
 
     def describe(self) -> str:
         windows = ", ".join(self.windows)

@@ -36,7 +36,7 @@ def _digest(items) -> str:
     return hashlib.sha256(json.dumps(sorted(items), ensure_ascii=False).encode()).hexdigest()[:16]
 
 
-def _inbox_by_partition(inbox: Path) -> dict[str, list[tuple[str, Path, int, int]]]:
+def _inbox_by_submission(inbox: Path) -> dict[str, list[tuple[str, Path, int, int]]]:
     groups: dict[str, list] = defaultdict(list)
     for path in walk_files(inbox):
         parts = path.relative_to(inbox).parts
@@ -53,7 +53,7 @@ def evaluate_inbox(inbox: Path, cursor: str | None, known_keys: list[str]) -> Se
     waiting: dict[str, str] = state.get("waiting", {})
     new_waiting: dict[str, str] = {}
     changed: dict[str, str] = {}                # folder -> run key part
-    groups = _inbox_by_partition(inbox)
+    groups = _inbox_by_submission(inbox)
     for key, files in groups.items():
         times = _digest([(rel, size, mtime) for rel, _, size, mtime in files])
         if key in seen and seen[key][0] == times:

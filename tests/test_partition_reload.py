@@ -94,3 +94,16 @@ def test_window_run_drops_a_removed_folder_only(msoko_env):
                                if k != f"{WINDOW}/sch000003"}, name
     # The window-root export still has sch000003's rows under the root's own key.
     assert len(after["file_schools"][f"{WINDOW}/_window"]) == 2
+
+
+def test_unplaced_files_are_replaced_whole(msoko_env):
+    inbox, home = msoko_env
+    build_inbox(inbox)
+    stray = inbox / "результаты.xlsx"          # outside <year>/<window>/: rejected, recorded
+    stray.write_bytes(b"not a workbook")
+    everything = Scope(tuple(inbox_partition_keys(inbox)))
+    load(inbox, home, everything)
+    assert len(rows_by_partition(home)["files"]["_unplaced"]) == 1
+    stray.unlink()
+    load(inbox, home, everything)
+    assert "_unplaced" not in rows_by_partition(home)["files"]
