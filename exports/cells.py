@@ -50,14 +50,15 @@ def write_text(ws, row, col, value, fmt, style="text"):
     ws.write_string(row, col, "" if value is None else str(value), fmt[style])
 
 
-def write_measure(ws, row, col, value, unit, fmt, suppressed=False):
-    """A published value: percent points become a real percent cell (16.67 → 16.7 %)."""
+def write_measure(ws, row, col, value, unit, fmt, suppressed=False, alarm=False):
+    """A published value: percent points become a real percent cell (16.67 → 16.7 %).
+    `alarm`: a percentage shown in red (e.g. below a sufficiency line)."""
     if suppressed:
         ws.write_string(row, col, SUPPRESSED_TEXT, fmt["muted"])
     elif value is None:
         ws.write_blank(row, col, None, fmt["text"])
     elif unit == "%":
-        ws.write_number(row, col, float(value) / 100.0, fmt["pct"])
+        ws.write_number(row, col, float(value) / 100.0, fmt["pct_flag" if alarm else "pct"])
     elif unit == "count":
         ws.write_number(row, col, float(value), fmt["int"])
     else:

@@ -3,7 +3,7 @@ solvability, the load report. Each writer returns None, or a note for the title 
 the table it presents is not in the warehouse."""
 from __future__ import annotations
 
-from exports.cells import (LEVEL_RU, MIN_PUBLISHED, SUPPRESSED_TEXT, paper_label, write_cell,
+from exports.cells import (LEVEL_RU, MIN_PUBLISHED, paper_label, write_cell, write_measure,
                            write_text)
 from exports.tables import SUPPRESSED, write_table, write_title
 from exports.texts import COLUMN_RU, check_meaning, check_name
@@ -172,13 +172,8 @@ def solvability_sheet(wb, fmt, con, year, names, tables):
             write_cell(ws, r, 3, unit["n"], fmt)
             for c, k in enumerate(cols, start=4):
                 pct, ok, n = unit["cells"].get(k, (None, None, None))
-                if n is not None and n < MIN_PUBLISHED:
-                    ws.write_string(r, c, SUPPRESSED_TEXT, fmt["muted"])
-                elif pct is None:
-                    ws.write_blank(r, c, None, fmt["text"])
-                else:
-                    style = "pct_flag" if ok is False else "pct"
-                    ws.write_number(r, c, float(pct) / 100.0, fmt[style])
+                write_measure(ws, r, c, pct, "%", fmt, suppressed=_suppress(pct, n) is SUPPRESSED,
+                              alarm=ok is False)
         r += 2
     for c, w in enumerate([14, 20, 32, 11] + [9] * widest):
         ws.set_column(c, c, w)
