@@ -16,8 +16,9 @@ schools as (
         academic_year, "window", procedure, grade, subject, municipality, school_login,
         any_value(school_kind) as school_kind,
         count(*) as n,
-        avg(primary_score) as mean_score,
-        stddev_samp(primary_score) as sd_score
+        -- Rounded as int_objectivity_region_papers is, so a rerun gives the same digits.
+        round(avg(primary_score), 10) as mean_score,
+        round(stddev_samp(primary_score), 10) as sd_score
     from pupils
     group by all
 ),

@@ -34,7 +34,10 @@ schools as (
         count(*) as n_pairs,
         count(distinct school_mark) as distinct_marks,
         count(distinct primary_score) as distinct_scores,
-        corr(mark_rank, score_rank) as rho,
+        -- Rounded to 12 places: corr sums in whatever order the threads meet the rows, so a
+        -- rho that is exactly 0 came out as ±1e-17 and the school flipped between flagged and
+        -- ok from one run to the next (+ 0.0 turns a rounded −0.0 into 0.0 for the text).
+        round(corr(mark_rank, score_rank), 12) + 0.0 as rho,
         avg(school_mark) as mean_school_mark,
         avg(mark) as mean_mark
     from ranked

@@ -9,8 +9,10 @@ with inbox as (
     select
         academic_year, procedure, grade, subject, year,
         count(*) as participants,
-        avg(primary_score) as mean_score,
-        stddev_samp(primary_score) as sd_score,
+        -- Rounded to 10 places: the running sums depend on the order threads meet the rows,
+        -- and a rerun of the same inbox must give the same table to the last digit.
+        round(avg(primary_score), 10) as mean_score,
+        round(stddev_samp(primary_score), 10) as sd_score,
         count(distinct municipality) as municipalities
     from {{ ref('int_objectivity_papers') }}
     where primary_score is not null
