@@ -293,6 +293,9 @@ def test_o6_year_over_year_jump(home):
     assert statistic == pytest.approx(0.35) and threshold == pytest.approx(0.20)
     assert details["welch"]["t"] == pytest.approx(14.8492, abs=1e-3)
     assert details["welch"]["p_value"] < 1e-10
+    # Equal variances and n 10 + 10: Welch–Satterthwaite gives n1 + n2 − 2 = 18.
+    assert details["welch"]["df"] == pytest.approx(18.0)
+    assert details["participants_earlier"] == 10 and details["participants_later"] == 10
     # E: Welch alone is significant (t −4.243, p 0.00049) but Δ −0.05 lies inside the
     # bounds → ok: both conditions are needed.
     status, statistic, threshold, _, details = flag(home, "O6", E, Y22, 4)

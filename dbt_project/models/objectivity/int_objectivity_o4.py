@@ -21,16 +21,17 @@ import pandas as pd
 from scipy.stats import binomtest
 
 
-def _school_row(key, scores, kind, fit, region, min_n, max_p):
+def _school_row(key, counts, kind, fit, region, min_n, max_p):
+    """counts: the school's number of pupils at each primary score (index = score)."""
     academic_year, window, procedure, grade, subject, municipality, login = key
-    n = len(scores)
+    n = int(counts.sum())
     boundaries = []
     if fit is not None:
         for b in region["boundaries"]:
             if b < 2:
                 continue
-            in_window = int(((scores >= b - 2) & (scores <= b)).sum())
-            at_b = int((scores == b).sum())
+            in_window = int(counts[b - 2: b + 1].sum())
+            at_b = int(counts[b]) if b < len(counts) else 0
             f = np.clip(fit[b - 2: b + 1], 1e-9, None)
             share = float(f[2] / f.sum())
             p = float(binomtest(at_b, in_window, share, alternative="greater").pvalue) if in_window else None
@@ -86,10 +87,21 @@ def model(dbt, session):
 
     cf = dbt.ref("int_objectivity_counterfactual").df()
     pupils = dbt.ref("int_objectivity_papers")
-    scores = pupils.query("pupils", """
+    # The test reads only how many of a school's pupils have each score: DuckDB counts them,
+    # so a region's 1.2M pupil rows never come into pandas.
+    histograms = pupils.query("pupils", """
         select academic_year, "window", procedure, grade, subject, municipality, school_login,
-               school_kind, primary_score
-        from pupils where primary_score is not null
+               min(school_kind) as school_kind,
+               list(primary_score::int order by primary_score) as scores,
+               list(pupils order by primary_score) as pupils
+        from (
+            select academic_year, "window", procedure, grade, subject, municipality, school_login,
+                   min(school_kind) as school_kind, primary_score, count(*) as pupils
+            from pupils where primary_score is not null
+            group by all
+        )
+        group by all
+        order by academic_year, "window", procedure, grade, subject, municipality, school_login
     """).df()
 
     regions = {}
@@ -109,12 +121,14 @@ def model(dbt, session):
 
     rows = []
     keys = ["academic_year", "window", "procedure", "grade", "subject", "municipality", "school_login"]
-    for key, g in scores.groupby(keys, sort=True):
+    for school in histograms.itertuples(index=False):
+        key = tuple(getattr(school, k) for k in keys)
         region = regions.get((key[0], key[2], key[3], key[4]))
         if region is None:  # not an O4 paper (EGE, OGE electives, a paper without a scale)
             continue
-        rows.append(_school_row(key, g["primary_score"].to_numpy(dtype=int),
-                                g["school_kind"].iloc[0], region["fit"], region, min_n, max_p))
+        counts = np.zeros(int(max(school.scores)) + 1, dtype=np.int64)
+        counts[np.asarray(school.scores, dtype=int)] = school.pupils
+        rows.append(_school_row(key, counts, school.school_kind, region["fit"], region, min_n, max_p))
     columns = ["academic_year", "window", "municipality", "school_login", "procedure", "grade",
                "subject", "check_code", "statistic", "threshold", "n_participants", "flagged",
                "status", "details", "explanation"]

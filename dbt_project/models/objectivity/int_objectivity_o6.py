@@ -8,17 +8,32 @@ interpolation, over schools with at least 10 participants in both years) and Wel
 of the two years' pupil shares (scipy.stats.ttest_ind, equal_var=False) gives p < 0.01, so
 a small school is not flagged by noise alone. statistic = Δ, threshold = the bound on Δ's
 side of the median; details carry both bounds, the quartiles and the t-test.
+Each school-year is read as its count, mean and variance (aggregated in DuckDB), and the
+t-test is computed from those (scipy.stats.ttest_ind_from_stats): the same test without
+bringing a region's 1.2M pupil shares into pandas.
 """
 import json
 
 import numpy as np
 import pandas as pd
-from scipy.stats import ttest_ind
+from scipy.stats import ttest_ind_from_stats
 
 
 def _prev_year(academic_year: str) -> str:
     start = int(academic_year[:4])
     return f"{start - 1}-{start}"
+
+
+def _welch(later, earlier) -> dict:
+    """Welch's t-test of two years' shares from their counts, means and sample variances."""
+    sd_later, sd_earlier = np.sqrt(later.var), np.sqrt(earlier.var)
+    t = ttest_ind_from_stats(later.mean, sd_later, later.n, earlier.mean, sd_earlier, earlier.n,
+                             equal_var=False)
+    # Welch–Satterthwaite degrees of freedom; scipy uses 1 where both variances are zero.
+    a, b = later.var / later.n, earlier.var / earlier.n
+    denominator = a * a / (later.n - 1) + b * b / (earlier.n - 1)
+    df = (a + b) ** 2 / denominator if denominator else 1.0
+    return {"t": float(t.statistic), "p_value": float(t.pvalue), "df": float(df)}
 
 
 def model(dbt, session):
@@ -29,33 +44,35 @@ def model(dbt, session):
     max_p = float(dbt.config.get("o6_max_p"))
 
     pupils = dbt.ref("int_objectivity_papers")
-    df = pupils.query("pupils", """
-        select academic_year, "window", procedure, grade, subject, municipality, school_login,
-               school_kind, share_of_max
+    # One row per school × paper × year: n, mean and sample variance (ddof 1, as Welch's test),
+    # rounded so that the order DuckDB's threads add in cannot move a school across a bound.
+    stats = pupils.query("pupils", """
+        select academic_year, procedure, grade, subject, school_login,
+               min("window") as "window", min(municipality) as municipality,
+               min(school_kind) as school_kind,
+               count(*) as n, round(avg(share_of_max), 12) as mean,
+               round(var_samp(share_of_max), 12) as var
         from pupils where procedure <> 'ege' and share_of_max is not null
+        group by all
     """).df()
 
-    shares = {key: g["share_of_max"].to_numpy(dtype=float)
-              for key, g in df.groupby(["academic_year", "procedure", "grade", "subject", "school_login"])}
-    meta = df.groupby(["academic_year", "procedure", "grade", "subject", "school_login"]).agg(
-        window=("window", "first"), municipality=("municipality", "first"),
-        school_kind=("school_kind", "first")).to_dict("index")
-
+    years = {(r.academic_year, r.procedure, r.grade, r.subject, r.school_login): r
+             for r in stats.itertuples(index=False)}
     pairs = []
-    for (year, procedure, grade, subject, login), later in shares.items():
-        earlier = shares.get((_prev_year(year), procedure, grade, subject, login))
+    for (year, procedure, grade, subject, login), later in years.items():
+        earlier = years.get((_prev_year(year), procedure, grade, subject, login))
         if earlier is None:
             continue
         pairs.append({"key": (year, procedure, grade, subject), "login": login,
                       "earlier": earlier, "later": later,
-                      "delta": float(later.mean() - earlier.mean())})
+                      "delta": float(later.mean - earlier.mean)})
 
     rows = []
     by_paper = {}
     for p in pairs:
         by_paper.setdefault(p["key"], []).append(p)
     for (year, procedure, grade, subject), group in sorted(by_paper.items()):
-        eligible = [p["delta"] for p in group if min(len(p["earlier"]), len(p["later"])) >= min_n]
+        eligible = [p["delta"] for p in group if min(p["earlier"].n, p["later"].n) >= min_n]
         if len(eligible) >= min_schools:
             q25, median, q75 = (float(v) for v in np.percentile(eligible, [25, 50, 75]))  # linear
             iqr = q75 - q25
@@ -63,12 +80,9 @@ def model(dbt, session):
         else:
             q25 = median = q75 = iqr = lower = upper = None
         for p in sorted(group, key=lambda p: p["login"]):
-            m = meta[(year, procedure, grade, subject, p["login"])]
-            n = min(len(p["earlier"]), len(p["later"]))
-            welch = None
-            if n >= 2:
-                t = ttest_ind(p["later"], p["earlier"], equal_var=False)
-                welch = {"t": float(t.statistic), "p_value": float(t.pvalue), "df": float(t.df)}
+            earlier, later = p["earlier"], p["later"]
+            n = min(earlier.n, later.n)
+            welch = _welch(later, earlier) if n >= 2 else None
             delta = p["delta"]
             if n < min_n or lower is None or welch is None or not np.isfinite(welch["p_value"]):
                 status = "insufficient_data"
@@ -79,18 +93,18 @@ def model(dbt, session):
             outside = lower is not None and (delta < lower or delta > upper)
             if status == "insufficient_data":
                 text = "Недостаточно данных: " + (
-                    f"участников {len(p['earlier'])} ({_prev_year(year)}) и {len(p['later'])}, "
+                    f"участников {earlier.n} ({_prev_year(year)}) и {later.n}, "
                     f"нужно не менее {min_n} в каждом году." if n < min_n else
                     f"школ для сравнения {len(eligible)}, нужно не менее {min_schools}."
                     if lower is None else "у всех участников одинаковая доля, t-критерий не определён.")
             else:
-                text = (f"Средняя доля от максимума изменилась с {p['earlier'].mean():.3f} до "
-                        f"{p['later'].mean():.3f} (Δ = {delta:+.3f}); допустимо "
+                text = (f"Средняя доля от максимума изменилась с {earlier.mean:.3f} до "
+                        f"{later.mean:.3f} (Δ = {delta:+.3f}); допустимо "
                         f"[{lower:.3f}; {upper:.3f}], t-критерий Уэлча p = {welch['p_value']:.2g}"
                         + (" — резкое изменение." if status == "flagged" else
                            " — за пределами, но не значимо." if outside else "."))
             rows.append({
-                "academic_year": year, "window": m["window"], "municipality": m["municipality"],
+                "academic_year": year, "window": later.window, "municipality": later.municipality,
                 "school_login": p["login"], "procedure": procedure, "grade": int(grade),
                 "subject": subject, "check_code": "O6",
                 "statistic": round(delta, 6) if status != "insufficient_data" else None,
@@ -98,10 +112,10 @@ def model(dbt, session):
                               if status != "insufficient_data" else None),
                 "n_participants": n, "flagged": status == "flagged", "status": status,
                 "details": json.dumps({
-                    "school_kind": m["school_kind"], "earlier_year": _prev_year(year),
-                    "participants_earlier": len(p["earlier"]), "participants_later": len(p["later"]),
-                    "mean_share_earlier": round(float(p["earlier"].mean()), 4),
-                    "mean_share_later": round(float(p["later"].mean()), 4),
+                    "school_kind": later.school_kind, "earlier_year": _prev_year(year),
+                    "participants_earlier": int(earlier.n), "participants_later": int(later.n),
+                    "mean_share_earlier": round(float(earlier.mean), 4),
+                    "mean_share_later": round(float(later.mean), 4),
                     "delta": round(delta, 4), "schools_compared": len(eligible),
                     "q25": q25, "median": median, "q75": q75, "iqr": iqr,
                     "lower_bound": lower, "upper_bound": upper, "iqr_factor": k,
