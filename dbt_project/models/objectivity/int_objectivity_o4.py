@@ -6,7 +6,7 @@ the FIOKO advice that peaks at the boundaries mark possible non-objectivity). Fo
 boundary b (lowest score of marks 3, 4, 5): among the school's pupils scoring b−2, b−1 or b,
 the share at b is tested against the regional counterfactual share
 fit(b) / (fit(b−2) + fit(b−1) + fit(b)) with a one-sided exact binomial test
-(scipy.stats.binomtest, alternative='greater'). Comparing within the window keeps a strong
+(the p-value of scipy.stats.binomtest, alternative='greater'). Comparing within the window keeps a strong
 school from being flagged for being strong. Flagged when some boundary has at least 10
 pupils in its window and p < 0.001. statistic = the smallest p over the boundaries that have
 enough pupils; details list every boundary with the counts, the expected count, the excess
@@ -18,7 +18,7 @@ import json
 
 import numpy as np
 import pandas as pd
-from scipy.stats import binomtest
+from scipy.special import bdtrc
 
 
 def _school_row(key, counts, kind, fit, region, min_n, max_p):
@@ -34,7 +34,10 @@ def _school_row(key, counts, kind, fit, region, min_n, max_p):
             at_b = int(counts[b]) if b < len(counts) else 0
             f = np.clip(fit[b - 2: b + 1], 1e-9, None)
             share = float(f[2] / f.sum())
-            p = float(binomtest(at_b, in_window, share, alternative="greater").pvalue) if in_window else None
+            # One-sided exact binomial test, P(X ≥ at_b) for X ~ Bin(in_window, share): the
+            # p-value scipy.stats.binomtest(alternative='greater') gives, from the survival
+            # function directly (binomtest costs ≈125 µs a call, ×54,000 boundaries a region).
+            p = float(bdtrc(at_b - 1, in_window, share)) if in_window else None
             expected = in_window * share
             boundaries.append({
                 "boundary": b, "mark": region["marks"][b],
@@ -73,7 +76,7 @@ def _school_row(key, counts, kind, fit, region, min_n, max_p):
         "details": json.dumps({
             "school_kind": kind, "worst_boundary": worst["boundary"] if worst else None,
             "boundaries": boundaries, "region_participants": region["participants"],
-            "min_participants": min_n, "test": "scipy.stats.binomtest, alternative='greater'",
+            "min_participants": min_n, "test": "exact binomial, one-sided (greater): scipy.special.bdtrc",
         }, ensure_ascii=False),
         "explanation": text,
     }
