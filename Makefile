@@ -31,8 +31,10 @@ run: $(STAMP)
 ui: $(STAMP)
 	$(BIN)/msoko ui
 
+# --durations: every CI log names the slowest tests, so the suite's long poles are known
+# before the 15-minute budget is reached.
 test: $(STAMP)
-	$(BIN)/python -m pytest -q -n auto --maxprocesses 4
+	$(BIN)/python -m pytest -q -n auto --maxprocesses 4 --durations=15
 
 test-quick: $(STAMP)
 	$(BIN)/python -m pytest -q -n auto --maxprocesses 4 -m "not slow"
