@@ -6,6 +6,7 @@ validation per format, one bulk load (PERF_NOTES.md).
 """
 from __future__ import annotations
 
+import gc
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -329,6 +330,10 @@ def validate_batch(batch: ParsedBatch, progress: Progress = _quiet) -> Validated
             failed_rows[r["sha256"]].add(r["row_number"])
         progress(f"проверка (Great Expectations, {kind}): {len(frame)} строк, "
                  f"отложено {len(firsts)}")
+        # GX's objects form reference cycles around the frame: collect them now, before
+        # the next format's frame or the raw tables are built beside it.
+        del frame
+        gc.collect()
     _reject_unknown_school_files(batch, set_aside)
     tables = _build_tables(batch, set_aside, failed_rows)
     return ValidatedBatch(batch, outcomes, set_aside, tables)
