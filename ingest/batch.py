@@ -370,6 +370,13 @@ def _reject_unknown_school_files(batch: ParsedBatch, set_aside: dict[str, list[d
                                           if r["sha256"] != item.sha256]
 
 
+# Result-row texts repeated over many rows (a file's sha256 on each of its rows, a login,
+# a subject): dictionary-encoded in the raw tables, as criterion_scores' are (a region's
+# 1.2M rows as plain text took ≈0.2 GB more); DuckDB stores them as VARCHAR all the same.
+REPEATED_TEXT = {"sha256", "academic_year", "window", "procedure", "subject", "school_login",
+                 "school_code", "region_text", "variant", "class_letter", "gender", "textbook"}
+
+
 def _build_tables(batch: ParsedBatch, set_aside, failed_rows) -> dict[str, pa.Table]:
     files, warnings, file_schools, cleaned = [], [], [], []
     # Result rows go straight into columns (no per-row dict copies: 1.2M rows a region);
@@ -434,7 +441,8 @@ def _build_tables(batch: ParsedBatch, set_aside, failed_rows) -> dict[str, pa.Ta
     for kind, columns in results.items():
         # column by column, each list let go once converted: 1.2M rows' lists beside
         # their whole Arrow table were ≈0.3 GB more at the peak
-        schema = raw_schema.SCHEMAS[kind]
+        schema = pa.schema([pa.field(f.name, pa.dictionary(pa.int32(), f.type))
+                            if f.name in REPEATED_TEXT else f for f in raw_schema.SCHEMAS[kind]])
         arrays = [pa.array(columns.pop(f.name), f.type) for f in schema]
         tables[kind] = pa.Table.from_arrays(arrays, schema=schema)
     schema = raw_schema.SCHEMAS["criterion_scores"]
