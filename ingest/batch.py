@@ -348,7 +348,7 @@ def validate_batch(batch: ParsedBatch, progress: Progress = _quiet) -> Validated
         del frame
         gc.collect()
     _reject_unknown_school_files(batch, set_aside)
-    tables = _build_tables(batch, set_aside, failed_rows)
+    tables = _build_tables(batch, set_aside, failed_rows, compact=True)
     return ValidatedBatch(batch, outcomes, set_aside, tables)
 
 
@@ -377,7 +377,11 @@ REPEATED_TEXT = {"sha256", "academic_year", "window", "procedure", "subject", "s
                  "school_code", "region_text", "variant", "class_letter", "gender", "textbook"}
 
 
-def _build_tables(batch: ParsedBatch, set_aside, failed_rows) -> dict[str, pa.Table]:
+def _build_tables(batch: ParsedBatch, set_aside, failed_rows,
+                  compact: bool = False) -> dict[str, pa.Table]:
+    """The raw tables of `batch`'s files. compact: the batch's criterion store keeps only
+    the loaded scores afterwards and the criterion_scores table shares its memory (for
+    the whole batch validated once; a subset of its files must not move the others')."""
     files, warnings, file_schools, cleaned = [], [], [], []
     # Result rows go straight into columns (no per-row dict copies: 1.2M rows a region);
     # criterion scores come from the store(s) their files' views point into.
@@ -446,6 +450,12 @@ def _build_tables(batch: ParsedBatch, set_aside, failed_rows) -> dict[str, pa.Ta
         arrays = [pa.array(columns.pop(f.name), f.type) for f in schema]
         tables[kind] = pa.Table.from_arrays(arrays, schema=schema)
     schema = raw_schema.SCHEMAS["criterion_scores"]
+    if compact and len(criteria) == 1 and criteria[0][0] is batch.criteria:
+        # every view into the batch's store is here (a rejected file's scores were dropped
+        # with its rows): set-aside scores go from the store, the table is its memory
+        store, files_of = criteria[0]
+        store.compact(files_of)
+        criteria = [(store, [(sha, view, set()) for sha, view, _ in files_of])]
     pieces = [store.table(files_of, schema) for store, files_of in criteria]
     tables["criterion_scores"] = (pa.concat_tables(pieces) if len(pieces) > 1
                                   else pieces[0] if pieces else encoded_schema(schema).empty_table())

@@ -98,6 +98,46 @@ class CriterionStore:
             self._labels_cache = (list(self.labels), len(self.labels))
         return self._labels_cache[0]
 
+    def compact(self, pieces: list[tuple[str, "CriterionRows", set[int]]]) -> None:
+        """Keep only the scores of `pieces` — (sha256, a view, row numbers set aside) in
+        store order — that are not on a set-aside row, moved to the front in that order,
+        and point each view at its new stretch. Only for pieces holding every view into
+        the store (a batch's validated files): any other view would point at moved
+        scores. The raw table of the compacted pieces is then the store itself, shared
+        without a copy (a region's scores were ≈0.4 GB in the store and ≈0.55 GB again
+        in the table)."""
+        pieces = [p for p in pieces if len(p[1])]
+        if any(v.store is not self for _, v, _ in pieces) or \
+                any(b[1].start < a[1].stop for a, b in zip(pieces, pieces[1:])):
+            raise ValueError("compact: views of another store, or out of store order")
+        columns = [np.frombuffer(a, dtype=a.typecode == "q" and np.int64 or
+                                 a.typecode == "b" and np.int8 or np.int32)
+                   for a in self._arrays()]
+        row_numbers, col = columns[0], None
+        to = 0
+        for _, view, bad in pieces:
+            start, stop = view.start, view.stop
+            if bad:
+                keep = ~np.isin(row_numbers[start:stop], np.fromiter(bad, dtype=np.int64))
+                n = int(keep.sum())
+                for col in columns:
+                    col[to:to + n] = col[start:stop][keep]
+            else:
+                n = stop - start
+                if to != start:
+                    for col in columns:
+                        col[to:to + n] = col[start:stop]      # to < start: a left move
+            view.start, view.stop = to, to + n
+            to += n
+        del columns, row_numbers, col        # numpy views export the arrays' buffers
+        if to < len(self):
+            for a in self._arrays():
+                del a[to:]
+
+    def _arrays(self) -> list[array]:
+        return [self.row_number, self.column_no, self.max_points, self.points, self.not_done,
+                self.label, self.subject]
+
     def table(self, pieces: list[tuple[str, "CriterionRows", set[int]]],
               schema: pa.Schema) -> pa.Table:
         """The raw criterion_scores table of `pieces` — (sha256, a file's view into this
