@@ -6,11 +6,13 @@ validation per format, one bulk load (PERF_NOTES.md).
 """
 from __future__ import annotations
 
+import gc
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -254,6 +256,7 @@ def _frame(batch: ParsedBatch, kind: str, wanted: set[str]) -> pd.DataFrame:
     # Column by column, without copying 1.2M row dicts (time and memory at region size).
     columns: dict[str, list] = {}
     per_file: dict[str, list] = {"sha256": [], "rel_path": [], "sheet": []}
+    counts: list[int] = []
     n = 0
     for item, parsed in batch.files:
         if parsed.status != "parsed" or parsed.kind != kind:
@@ -266,12 +269,23 @@ def _frame(batch: ParsedBatch, kind: str, wanted: set[str]) -> pd.DataFrame:
                 columns[key] = [None] * n
         for key, values in columns.items():
             values.extend(rows.column(key))
-        m = len(rows)
-        per_file["sha256"].extend([item.sha256] * m)
-        per_file["rel_path"].extend([item.rel_path] * m)
-        per_file["sheet"].extend([parsed.sheet] * m)
-        n += m
-    frame = pd.DataFrame({**columns, **per_file} if n else {})
+        per_file["sha256"].append(item.sha256)
+        per_file["rel_path"].append(item.rel_path)
+        per_file["sheet"].append(parsed.sheet)
+        counts.append(len(rows))
+        n += len(rows)
+    if not n:
+        return pd.DataFrame({})
+    # A file's sha256, path and sheet repeat on each of its rows: as categories a region's
+    # 1.2M rows carry a small code each instead of ≈0.3 GB of repeated text.
+    file_no = np.repeat(np.arange(len(counts), dtype=np.int32), counts)
+    for key, values in per_file.items():
+        categories = list(dict.fromkeys(v for v in values if v is not None))
+        code = {v: i for i, v in enumerate(categories)}
+        codes = np.array([code.get(v, -1) for v in values], dtype=np.int32)[file_no]
+        columns[key] = pd.Categorical.from_codes(codes, categories=pd.Index(categories, dtype="str"))
+    frame = pd.DataFrame(columns)
+    del columns
     for col in ("primary_score", "scale_max", "criterion_excess", "bad_cells", "test_score", "mark"):
         if col in frame:
             frame[col] = frame[col].astype("Int64")
@@ -329,8 +343,12 @@ def validate_batch(batch: ParsedBatch, progress: Progress = _quiet) -> Validated
             failed_rows[r["sha256"]].add(r["row_number"])
         progress(f"проверка (Great Expectations, {kind}): {len(frame)} строк, "
                  f"отложено {len(firsts)}")
+        # GX's objects form reference cycles around the frame: collect them now, before
+        # the next format's frame or the raw tables are built beside it.
+        del frame
+        gc.collect()
     _reject_unknown_school_files(batch, set_aside)
-    tables = _build_tables(batch, set_aside, failed_rows)
+    tables = _build_tables(batch, set_aside, failed_rows, compact=True)
     return ValidatedBatch(batch, outcomes, set_aside, tables)
 
 
@@ -352,7 +370,18 @@ def _reject_unknown_school_files(batch: ParsedBatch, set_aside: dict[str, list[d
                                           if r["sha256"] != item.sha256]
 
 
-def _build_tables(batch: ParsedBatch, set_aside, failed_rows) -> dict[str, pa.Table]:
+# Result-row texts repeated over many rows (a file's sha256 on each of its rows, a login,
+# a subject): dictionary-encoded in the raw tables, as criterion_scores' are (a region's
+# 1.2M rows as plain text took ≈0.2 GB more); DuckDB stores them as VARCHAR all the same.
+REPEATED_TEXT = {"sha256", "academic_year", "window", "procedure", "subject", "school_login",
+                 "school_code", "region_text", "variant", "class_letter", "gender", "textbook"}
+
+
+def _build_tables(batch: ParsedBatch, set_aside, failed_rows,
+                  compact: bool = False) -> dict[str, pa.Table]:
+    """The raw tables of `batch`'s files. compact: the batch's criterion store keeps only
+    the loaded scores afterwards and the criterion_scores table shares its memory (for
+    the whole batch validated once; a subset of its files must not move the others')."""
     files, warnings, file_schools, cleaned = [], [], [], []
     # Result rows go straight into columns (no per-row dict copies: 1.2M rows a region);
     # criterion scores come from the store(s) their files' views point into.
@@ -414,8 +443,19 @@ def _build_tables(batch: ParsedBatch, set_aside, failed_rows) -> dict[str, pa.Ta
     }
     tables = {name: raw_schema.table(name, data) for name, data in rows.items()}
     for kind, columns in results.items():
-        tables[kind] = pa.Table.from_pydict(columns, schema=raw_schema.SCHEMAS[kind])
+        # column by column, each list let go once converted: 1.2M rows' lists beside
+        # their whole Arrow table were ≈0.3 GB more at the peak
+        schema = pa.schema([pa.field(f.name, pa.dictionary(pa.int32(), f.type))
+                            if f.name in REPEATED_TEXT else f for f in raw_schema.SCHEMAS[kind]])
+        arrays = [pa.array(columns.pop(f.name), f.type) for f in schema]
+        tables[kind] = pa.Table.from_arrays(arrays, schema=schema)
     schema = raw_schema.SCHEMAS["criterion_scores"]
+    if compact and len(criteria) == 1 and criteria[0][0] is batch.criteria:
+        # every view into the batch's store is here (a rejected file's scores were dropped
+        # with its rows): set-aside scores go from the store, the table is its memory
+        store, files_of = criteria[0]
+        store.compact(files_of)
+        criteria = [(store, [(sha, view, set()) for sha, view, _ in files_of])]
     pieces = [store.table(files_of, schema) for store, files_of in criteria]
     tables["criterion_scores"] = (pa.concat_tables(pieces) if len(pieces) > 1
                                   else pieces[0] if pieces else encoded_schema(schema).empty_table())

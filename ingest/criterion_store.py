@@ -98,6 +98,46 @@ class CriterionStore:
             self._labels_cache = (list(self.labels), len(self.labels))
         return self._labels_cache[0]
 
+    def compact(self, pieces: list[tuple[str, "CriterionRows", set[int]]]) -> None:
+        """Keep only the scores of `pieces` — (sha256, a view, row numbers set aside) in
+        store order — that are not on a set-aside row, moved to the front in that order,
+        and point each view at its new stretch. Only for pieces holding every view into
+        the store (a batch's validated files): any other view would point at moved
+        scores. The raw table of the compacted pieces is then the store itself, shared
+        without a copy (a region's scores were ≈0.4 GB in the store and ≈0.55 GB again
+        in the table)."""
+        pieces = [p for p in pieces if len(p[1])]
+        if any(v.store is not self for _, v, _ in pieces) or \
+                any(b[1].start < a[1].stop for a, b in zip(pieces, pieces[1:])):
+            raise ValueError("compact: views of another store, or out of store order")
+        columns = [np.frombuffer(a, dtype=a.typecode == "q" and np.int64 or
+                                 a.typecode == "b" and np.int8 or np.int32)
+                   for a in self._arrays()]
+        row_numbers, col = columns[0], None
+        to = 0
+        for _, view, bad in pieces:
+            start, stop = view.start, view.stop
+            if bad:
+                keep = ~np.isin(row_numbers[start:stop], np.fromiter(bad, dtype=np.int64))
+                n = int(keep.sum())
+                for col in columns:
+                    col[to:to + n] = col[start:stop][keep]
+            else:
+                n = stop - start
+                if to != start:
+                    for col in columns:
+                        col[to:to + n] = col[start:stop]      # to < start: a left move
+            view.start, view.stop = to, to + n
+            to += n
+        del columns, row_numbers, col        # numpy views export the arrays' buffers
+        if to < len(self):
+            for a in self._arrays():
+                del a[to:]
+
+    def _arrays(self) -> list[array]:
+        return [self.row_number, self.column_no, self.max_points, self.points, self.not_done,
+                self.label, self.subject]
+
     def table(self, pieces: list[tuple[str, "CriterionRows", set[int]]],
               schema: pa.Schema) -> pa.Table:
         """The raw criterion_scores table of `pieces` — (sha256, a file's view into this
@@ -108,17 +148,37 @@ class CriterionStore:
         schema = encoded_schema(schema)
         if not pieces:
             return schema.empty_table()
-        idx = np.concatenate([np.arange(v.start, v.stop, dtype=np.int64) for _, v, _ in pieces])
-        file_no = np.repeat(np.arange(len(pieces), dtype=np.int32), [len(v) for _, v, _ in pieces])
-        rn = np.frombuffer(self.row_number, dtype=np.int64)[idx]
-        bad = [(f << 32) | r for f, (_, _, rows) in enumerate(pieces) for r in rows]
-        if bad:
-            keys = (file_no.astype(np.int64) << 32) | rn
-            keep = ~np.isin(keys, np.array(bad, dtype=np.int64))
-            idx, file_no, rn = idx[keep], file_no[keep], rn[keep]
+        # The pieces' stretches of the store, and which scores stay: slices and one boolean
+        # mask instead of an index per score (five 8-byte temporaries of 17M scores were
+        # ≈0.6 GB of a region's peak).
+        starts = np.array([v.start for _, v, _ in pieces], dtype=np.int64)
+        lengths = np.array([len(v) for _, v, _ in pieces], dtype=np.int64)
+        contiguous = bool((starts[1:] == starts[:-1] + lengths[:-1]).all())
+        row_numbers = np.frombuffer(self.row_number, dtype=np.int64)
+        keep = None
+        offset = 0
+        for _, v, rows in pieces:
+            if rows:
+                if keep is None:
+                    keep = np.ones(int(lengths.sum()), dtype=bool)
+                keep[offset:offset + len(v)] = ~np.isin(row_numbers[v.start:v.stop],
+                                                        np.fromiter(rows, dtype=np.int64))
+            offset += len(v)
+        file_no = np.repeat(np.arange(len(pieces), dtype=np.int32), lengths)
+        if contiguous:
+            first, last = int(starts[0]), int(starts[-1] + lengths[-1])
+            take = (lambda a: a[first:last]) if keep is None else (lambda a: a[first:last][keep])
+        else:
+            idx = np.concatenate([np.arange(v.start, v.stop, dtype=np.int64) for _, v, _ in pieces])
+            if keep is not None:
+                idx = idx[keep]
+            take = lambda a: a[idx]     # noqa: E731
+        if keep is not None:
+            file_no = file_no[keep]
+        rn = take(row_numbers)
 
         def column(store: array) -> np.ndarray:
-            return np.frombuffer(store, dtype=np.int32)[idx]
+            return take(np.frombuffer(store, dtype=np.int32))
 
         def dictionary(indices: np.ndarray, values: list) -> pa.DictionaryArray:
             nulls = [i for i, v in enumerate(values) if v is None]
@@ -128,7 +188,7 @@ class CriterionStore:
                 pa.array(["" if v is None else v for v in values], pa.string()))
 
         mx, pts = column(self.max_points), column(self.points)
-        nd = np.frombuffer(self.not_done, dtype=np.int8)[idx]
+        nd = take(np.frombuffer(self.not_done, dtype=np.int8))
         return pa.table({
             "sha256": dictionary(file_no, [sha for sha, _, _ in pieces]),
             "row_number": pa.array(rn, pa.int64()),

@@ -61,9 +61,11 @@ def _sha_codes(column: pa.ChunkedArray, code: dict[str, int]) -> np.ndarray | No
             return None
         if not pa.types.is_dictionary(chunk.type):
             chunk = chunk.dictionary_encode()
-        lut = np.array([code.get(v, -1) for v in chunk.dictionary.to_pylist()] or [-1], dtype=np.int64)
+        # int32: a batch has far fewer than 2^31 files, and 17M 8-byte codes beside the
+        # expected ones were ≈0.3 GB of a region run's peak
+        lut = np.array([code.get(v, -1) for v in chunk.dictionary.to_pylist()] or [-1], dtype=np.int32)
         parts.append(lut[chunk.indices.to_numpy(zero_copy_only=False)])
-    return np.concatenate(parts) if parts else np.empty(0, dtype=np.int64)
+    return np.concatenate(parts) if len(parts) > 1 else parts[0] if parts else np.empty(0, dtype=np.int32)
 
 
 def _keys_in_order(table: pa.Table, files: list[tuple[str, int]], keys: list[str]) -> pa.Array | None:
@@ -71,9 +73,12 @@ def _keys_in_order(table: pa.Table, files: list[tuple[str, int]], keys: list[str
     if sum(counts) != table.num_rows:
         return None
     code = {sha: i for i, sha in enumerate(dict.fromkeys(s for s, _ in files))}
-    expected = np.repeat(np.array([code[s] for s, _ in files], dtype=np.int64), counts)
-    if table.num_rows and not np.array_equal(_sha_codes(table["sha256"], code), expected):
-        return None
+    if table.num_rows:
+        expected = np.repeat(np.array([code[s] for s, _ in files], dtype=np.int32), counts)
+        found = _sha_codes(table["sha256"], code)
+        if found is None or not np.array_equal(found, expected):
+            return None
+        del expected, found
     # dictionary-encoded: a key per row as text would be ≈0.5 GB over a region's scores
     key_code = {k: i for i, k in enumerate(dict.fromkeys(keys))}
     indices = np.repeat(np.array([key_code[k] for k in keys], dtype=np.int32), counts)
