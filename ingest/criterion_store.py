@@ -16,6 +16,8 @@ import numpy as np
 import pyarrow as pa
 
 NULL = -(2 ** 31)  # a missing value (max_points unknown: no task specification for the paper)
+# The store's array typecodes as numpy dtypes, to work on its columns in place.
+NUMPY_TYPES = {"q": np.int64, "i": np.int32, "b": np.int8}
 # sha256 too: as plain text it took 68 bytes a score, 1.2 GB of a region's 18M scores
 # (ingest.partitioned compares it as integer codes, never as Python strings)
 ENCODED = ("sha256", "subject", "task_label")
@@ -110,9 +112,7 @@ class CriterionStore:
         if any(v.store is not self for _, v, _ in pieces) or \
                 any(b[1].start < a[1].stop for a, b in zip(pieces, pieces[1:])):
             raise ValueError("compact: views of another store, or out of store order")
-        columns = [np.frombuffer(a, dtype=a.typecode == "q" and np.int64 or
-                                 a.typecode == "b" and np.int8 or np.int32)
-                   for a in self._arrays()]
+        columns = [np.frombuffer(a, dtype=NUMPY_TYPES[a.typecode]) for a in self._arrays()]
         row_numbers, col = columns[0], None
         to = 0
         for _, view, bad in pieces:
