@@ -5,9 +5,9 @@ O4 bunching at mark boundaries (project's own check; Dee, Dobbie, Jacob & Rockof
 the FIOKO advice that peaks at the boundaries mark possible non-objectivity). For every
 boundary b (lowest score of marks 3, 4, 5): among the school's pupils scoring b−2, b−1 or b,
 the share at b is tested against the regional counterfactual share
-fit(b) / (fit(b−2) + fit(b−1) + fit(b)) with a one-sided exact binomial test
-(the p-value of scipy.stats.binomtest, alternative='greater'). Comparing within the window keeps a strong
-school from being flagged for being strong. Flagged when some boundary has at least 10
+fit(b) / (fit(b−2) + fit(b−1) + fit(b)) with a one-sided exact binomial test (the
+p-value of scipy.stats.binomtest, alternative='greater'). Comparing within the window keeps
+a strong school from being flagged for being strong. Flagged when some boundary has at least 10
 pupils in its window and p < 0.001. statistic = the smallest p over the boundaries that have
 enough pupils; details list every boundary with the counts, the expected count, the excess
 and p, and the region's own observed / expected / excess at that boundary.
