@@ -31,14 +31,10 @@ run: $(STAMP)
 ui: $(STAMP)
 	$(BIN)/msoko ui
 
-# One test worker more than cores (at most 4): the daemon and concurrency tests spend minutes
-# waiting for a sensor tick or a queued run, and the extra worker uses that idle core.
 # --durations: every CI log names the slowest tests, so the suite's long poles are known
 # before the 15-minute budget is reached.
-TEST_WORKERS ?= $(shell $(PYTHON) -c "import os; print(min(4, (os.cpu_count() or 1) + 1))")
-
 test: $(STAMP)
-	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --durations=15
+	$(BIN)/python -m pytest -q -n auto --maxprocesses 4 --durations=15
 
 test-quick: $(STAMP)
 	$(BIN)/python -m pytest -q -n auto --maxprocesses 4 -m "not slow"
