@@ -445,8 +445,7 @@ def _build_tables(batch: ParsedBatch, set_aside, failed_rows,
     for kind, columns in results.items():
         # column by column, each list let go once converted: 1.2M rows' lists beside
         # their whole Arrow table were ≈0.3 GB more at the peak
-        schema = pa.schema([pa.field(f.name, pa.dictionary(pa.int32(), f.type))
-                            if f.name in REPEATED_TEXT else f for f in raw_schema.SCHEMAS[kind]])
+        schema = encoded_schema(raw_schema.SCHEMAS[kind], REPEATED_TEXT)
         arrays = [pa.array(columns.pop(f.name), f.type) for f in schema]
         tables[kind] = pa.Table.from_arrays(arrays, schema=schema)
     schema = raw_schema.SCHEMAS["criterion_scores"]

@@ -23,11 +23,12 @@ NUMPY_TYPES = {"q": np.int64, "i": np.int32, "b": np.int8}
 ENCODED = ("sha256", "subject", "task_label")
 
 
-def encoded_schema(schema: pa.Schema) -> pa.Schema:
-    """The raw schema with its repeated texts dictionary-encoded, as every table built here
-    has it (also when empty, so a partition's tables concatenate with the others)."""
-    return pa.schema([pa.field(f.name, pa.dictionary(pa.int32(), pa.string()))
-                      if f.name in ENCODED else f for f in schema])
+def encoded_schema(schema: pa.Schema, names=ENCODED) -> pa.Schema:
+    """The raw schema with the repeated texts `names` dictionary-encoded, as every table
+    built here has it (also when empty, so a partition's tables concatenate with the
+    others); ingest.batch encodes the result tables' repeated texts the same way."""
+    return pa.schema([pa.field(f.name, pa.dictionary(pa.int32(), f.type))
+                      if f.name in names else f for f in schema])
 
 
 class CriterionStore:
