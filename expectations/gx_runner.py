@@ -47,6 +47,7 @@ def rule_columns(rules: list[Rule]) -> set[str]:
 
 def run_suite(name: str, frame, rules: list[Rule]) -> list[RuleOutcome]:
     import great_expectations as gx
+    from great_expectations.data_context.data_context.context_factory import project_manager
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     context = gx.get_context(mode="ephemeral")
@@ -64,7 +65,6 @@ def run_suite(name: str, frame, rules: list[Rule]) -> list[RuleOutcome]:
         # get_context makes the context GX's current project, which keeps the datasource,
         # its batch and so the whole frame alive after the call (≈0.4 GB of a region's
         # frame, held to the end of the run): let them go with this call.
-        from great_expectations.data_context.data_context.context_factory import project_manager
         project_manager.set_project(None)
         del batch, batch_def, context
 
