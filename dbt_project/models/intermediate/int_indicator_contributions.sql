@@ -137,9 +137,9 @@ level_points as (
     select
         c.academic_year, c."window", c.procedure, c.grade, c.subject, c.municipality, c.school_login,
         c.pupil_code, lv.diagnostics_indicator as indicator_code,
-        sum(c.points)::double as points_earned,
-        sum(c.max_points) as points_available
-    from {{ ref('int_pupil_criteria') }} as c
+        sum(c.points_earned)::double as points_earned,
+        sum(c.points_available) as points_available
+    from {{ ref('int_pupil_level_points') }} as c
     join {{ ref('procedure_codes') }} as pc on pc.procedure = c.procedure
     join {{ ref('task_levels') }} as lv on lv.criterion_level = c.criterion_level
     where pc.indicator_group = 'regional_diagnostics'

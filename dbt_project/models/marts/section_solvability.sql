@@ -1,20 +1,19 @@
 -- Grain: one row per academic year × window × level × unit of analysis × paper × section ×
 -- criterion level. Task solvability pooled over the criteria of one section (seed 002), with
 -- the sufficiency line of the level.
-with criteria as (
-    select * from {{ ref('int_pupil_criteria') }} where section is not null
+with pupil_points as (
+    select * from {{ ref('int_pupil_level_points') }} where section is not null
 ),
 
--- First to one row per pupil × section × level, so participants is a plain count at every
--- level (a distinct count over ~4M criterion rows is the slow part at region size).
+-- One row per pupil × section × level, so participants is a plain count at every level.
 per_pupil as (
     select
         academic_year, "window", procedure, grade, subject, municipality, school_login, pupil_code,
         section, criterion_level,
         max(sufficiency_pct) as sufficiency_pct,
-        sum(points) as points_earned,
-        sum(max_points) as points_available
-    from criteria
+        sum(points_earned) as points_earned,
+        sum(points_available) as points_available
+    from pupil_points
     group by academic_year, "window", procedure, grade, subject, municipality, school_login, pupil_code,
              section, criterion_level
 ),
@@ -22,7 +21,8 @@ per_pupil as (
 criteria_per_section as (
     select academic_year, "window", procedure, grade, subject, section, criterion_level,
            count(distinct column_no) as criteria
-    from criteria
+    from {{ ref('int_school_task_points') }}
+    where section is not null
     group by all
 ),
 

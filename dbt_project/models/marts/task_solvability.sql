@@ -2,8 +2,8 @@
 -- grade × subject) × criterion column. Contract table of INDICATORS.md §D: коэффициент
 -- решаемости = points earned / (participants × max points) × 100, with the sufficiency line of
 -- the criterion's level (task_levels seed: basic ≥ 60 %, advanced ≥ 30 %).
-with criteria as (
-    select * from {{ ref('int_pupil_criteria') }}
+with school_points as (
+    select * from {{ ref('int_school_task_points') }}
 ),
 
 aggregated as (
@@ -22,10 +22,10 @@ aggregated as (
         max(section) as section,
         max(max_points) as max_points,
         max(sufficiency_pct) as sufficiency_pct,
-        count(*) as participants,
-        sum(points) as points_earned,
-        sum(max_points) as points_available
-    from criteria
+        sum(participants)::bigint as participants,
+        sum(points_earned) as points_earned,
+        sum(points_available) as points_available
+    from school_points
     group by {{ three_levels(['academic_year', '"window"', 'procedure', 'grade', 'subject', 'column_no']) }}
 ),
 

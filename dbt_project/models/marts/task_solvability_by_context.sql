@@ -1,12 +1,12 @@
 -- Grain: one row per academic year × window × level ('municipality' | 'region') × paper ×
 -- criterion column × context (settlement type, school kind, textbook) × context value.
 -- Seed 002: the same task solvability split by the context of the school or the class.
-with criteria as (
-    select * from {{ ref('int_pupil_criteria') }}
+with school_points as (
+    select * from {{ ref('int_school_task_points') }}
 ),
 
 in_context as (
-    {{ in_contexts('criteria') }}
+    {{ in_contexts('school_points') }}
 ),
 
 aggregated as (
@@ -26,9 +26,9 @@ aggregated as (
         max(section) as section,
         max(max_points) as max_points,
         max(sufficiency_pct) as sufficiency_pct,
-        count(*) as participants,
-        sum(points) as points_earned,
-        sum(max_points) as points_available
+        sum(participants)::bigint as participants,
+        sum(points_earned) as points_earned,
+        sum(points_available) as points_available
     from in_context
     group by {{ two_levels(['academic_year', '"window"', 'procedure', 'grade', 'subject', 'column_no', 'context_type', 'context_value']) }}
 ),

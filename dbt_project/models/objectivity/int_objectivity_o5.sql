@@ -7,14 +7,15 @@
 -- available on them × 100 (as indicators 4.2/4.3). statistic = the smaller of the two gaps
 -- (advanced above the region, basic below it), so flagged ⇔ statistic ≥ threshold.
 -- The region is every pupil in the inbox (regional figures carry no criterion detail).
--- Points and levels come from int_pupil_criteria, which has already joined every criterion
--- score to the task specification: re-joining the 18M raw scores here took a minute a region.
+-- Points and levels come from int_pupil_level_points (each pupil's points per criterion
+-- level, already joined to the task specification): re-joining the 18M raw scores here took
+-- a minute a region.
 {%- set o = var('objectivity') %}
 with points as (
     select
         academic_year, "window", procedure, grade, subject, municipality, school_login,
-        school_kind, pupil_code, level_group, points, max_points
-    from {{ ref('int_pupil_criteria') }}
+        school_kind, pupil_code, level_group, points_earned, points_available
+    from {{ ref('int_pupil_level_points') }}
     where procedure <> 'ege' and procedure <> 'oge' and level_group is not null
 ),
 
@@ -23,10 +24,10 @@ sums as (
         academic_year, "window", procedure, grade, subject, municipality, school_login,
         any_value(school_kind) as school_kind,
         count(distinct pupil_code) as n,
-        sum(points) filter (where level_group = 'basic') as basic_points,
-        sum(max_points) filter (where level_group = 'basic') as basic_max,
-        sum(points) filter (where level_group = 'advanced') as advanced_points,
-        sum(max_points) filter (where level_group = 'advanced') as advanced_max
+        sum(points_earned) filter (where level_group = 'basic') as basic_points,
+        sum(points_available) filter (where level_group = 'basic') as basic_max,
+        sum(points_earned) filter (where level_group = 'advanced') as advanced_points,
+        sum(points_available) filter (where level_group = 'advanced') as advanced_max
     from points
     group by all
 ),
@@ -39,7 +40,7 @@ schools as (
     from sums
 ),
 
--- The region pools the schools' points, so the 18M criterion rows are read once.
+-- The region pools the schools' points.
 region as (
     select
         academic_year, procedure, grade, subject,
