@@ -24,7 +24,8 @@ changes):
 - `_write_row(row, spans, row_info)` for the <row> tag of a row with set_row() properties,
   `_write_cell(row, col, cell)` and the `CellStringTuple` / `CellNumberTuple` /
   `CellBlankTuple` cells it writes, `row_info`, `comments`, `excel_version`,
-  `xls_rowmax`, `xls_colmax`, `xls_strmax`;
+  `default_row_height` / `original_row_height` (a plain <row r="N"> only when they are
+  equal), `xls_rowmax`, `xls_colmax`;
 - `Format._get_xf_index()`: the style index a cell's `s` attribute carries.
 """
 from __future__ import annotations

@@ -134,7 +134,8 @@ def test_the_xlsxwriter_internals_the_writer_relies_on():
     ws = Worksheet()
     for name in ("previous_row", "table", "row_info", "comments", "excel_version",
                  "dim_rowmin", "dim_rowmax", "dim_colmin", "dim_colmax", "xls_rowmax",
-                 "xls_colmax", "xls_strmax", "constant_memory"):
+                 "xls_colmax", "default_row_height", "original_row_height",
+                 "constant_memory"):
         assert hasattr(ws, name), name
     assert [t._fields for t in xlsx_fast.XLSXWRITER_CELLS] == [
         ("string", "format"), ("number", "format"), ("format",)]
