@@ -5,7 +5,7 @@ coloured by mark, so each mark boundary is where the colour changes.
 Both read pupils' marks from intermediate.int_pupil_papers (one row per pupil × paper)."""
 from __future__ import annotations
 
-from exports.cells import MIN_PUBLISHED, SUPPRESSED_TEXT, paper_label
+from exports.cells import MIN_PUBLISHED, SUPPRESSED_TEXT, paper_label, write_number, write_text
 from exports.tables import write_title
 
 MARK_COLOURS = {2: "#C00000", 3: "#F4B183", 4: "#A9D18E", 5: "#548235"}
@@ -43,7 +43,6 @@ def mark_distribution_sheet(wb, fmt, con, year, names, municipality_schools):
     region = _mark_counts(con, year, "'region'")
     munis = _mark_counts(con, year, "municipality")
     schools = _mark_counts(con, year, "school_login")
-    pct_fmt, int_fmt = fmt["pct"], fmt["int"]
     ws.set_column(0, 0, 34)
     ws.set_column(1, 4, 9)
     ws.set_column(5, 5, 12)
@@ -60,22 +59,22 @@ def mark_distribution_sheet(wb, fmt, con, year, names, municipality_schools):
                     continue
                 (drawn if sum(counts.values()) >= MIN_PUBLISHED else hidden).append(
                     (names.get(login, login), counts))
-            ws.write_string(r, 0, f"{paper_label(p, g, s)} — {muni}", fmt["subtitle"])
+            write_text(ws, r, 0, f"{paper_label(p, g, s)} — {muni}", fmt, "subtitle")
             head = r + 1
             ws.set_row(head, 30)
             for c, text in enumerate(["", "«2»", "«3»", "«4»", "«5»", "Участников"]):
-                ws.write_string(head, c, text, fmt["header"])
+                write_text(ws, head, c, text, fmt, "header")
             row = head + 1
             for label, counts in drawn:
                 n = sum(counts.values())
-                ws.write_string(row, 0, label, fmt["text"])
+                write_text(ws, row, 0, label, fmt, "text")
                 for c, mark in enumerate(MARKS, start=1):
-                    ws.write_number(row, c, counts.get(mark, 0) / n if n else 0, pct_fmt)
-                ws.write_number(row, 5, n, int_fmt)
+                    write_number(ws, row, c, counts.get(mark, 0) / n if n else 0, fmt, "pct")
+                write_number(ws, row, 5, n, fmt, "int")
                 row += 1
             for label, _ in hidden:
-                ws.write_string(row, 0, label, fmt["text"])
-                ws.write_string(row, 1, SUPPRESSED_TEXT, fmt["muted_line"])
+                write_text(ws, row, 0, label, fmt, "text")
+                write_text(ws, row, 1, SUPPRESSED_TEXT, fmt, "muted_line")
                 row += 1
             chart = wb.add_chart({"type": "bar", "subtype": "percent_stacked"})
             first, last = head + 1, head + len(drawn)
@@ -141,28 +140,28 @@ def score_histogram_sheet(wb, fmt, con, year, municipalities, tables):
             with_expected = key == "region" and any((p, g, s, sc) in expected
                                                     for sc in range(int(max_score) + 1))
             title = f"{paper_label(p, g, s)} — {label}"
-            ws.write_string(r, 0, title, fmt["subtitle"])
-            ws.write_string(r + 1, 0, f"Границы отметок: «3» — от {m3}, «4» — от {m4}, «5» — от "
-                                      f"{m5} баллов из {max_score}; участников {total}", fmt["aside"])
+            write_text(ws, r, 0, title, fmt, "subtitle")
+            write_text(ws, r + 1, 0, f"Границы отметок: «3» — от {m3}, «4» — от {m4}, «5» — от "
+                                     f"{m5} баллов из {max_score}; участников {total}", fmt, "aside")
             head = r + 2
             ws.set_row(head, 30)
             header = ["Балл", "«2»", "«3»", "«4»", "«5»"] + (["Ожидаемо"] if with_expected else [])
             for c, text in enumerate(header):
-                ws.write_string(head, c, text, fmt["header"])
+                write_text(ws, head, c, text, fmt, "header")
             row = head + 1
             for score in range(int(max_score) + 1):
                 mark, n = counts.get(score, (None, 0))
                 mark = mark or (5 if score >= m5 else 4 if score >= m4 else 3 if score >= m3 else 2)
-                ws.write_number(row, 0, score, fmt["int"])
+                write_number(ws, row, 0, score, fmt, "int")
                 for c, m in enumerate(MARKS, start=1):
                     if m == mark:
-                        ws.write_number(row, c, n, fmt["int"])
+                        write_number(ws, row, c, n, fmt, "int")
                     else:
-                        ws.write_blank(row, c, None, fmt["int"])
+                        write_number(ws, row, c, None, fmt, "int")
                 if with_expected:
                     cf = expected.get((p, g, s, score))
                     if cf is not None:
-                        ws.write_number(row, 5, cf * total, fmt["num"])
+                        write_number(ws, row, 5, cf * total, fmt, "num")
                 row += 1
             chart = mark_histogram_chart(wb, ws.name, head + 1, row - 1,
                                          "ожидаемо без пиков" if with_expected else None)

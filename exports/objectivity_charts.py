@@ -10,7 +10,7 @@ shows a director. Per flagged school and paper:
 Reads marts.objectivity_flags, marts.objectivity_histograms and marts.vpr_mark_vs_journal."""
 from __future__ import annotations
 
-from exports.cells import paper_label
+from exports.cells import paper_label, write_number, write_text
 from exports.charts import MARKS, ROW_PX, mark_histogram_chart, papers_with_scales
 from exports.tables import write_title
 from exports.warehouse_reads import missing_note
@@ -92,11 +92,11 @@ def _journal_cells(journal) -> dict[int, list]:
 def _write_right(ws, fmt, row, cells) -> None:
     for col, value, kind in cells:
         if value is None:
-            ws.write_blank(row, col, None, fmt["int"])
+            write_number(ws, row, col, None, fmt, "int")
         elif kind == "num":
-            ws.write_number(row, col, value, fmt["num"])
+            write_number(ws, row, col, value, fmt, "num")
         else:
-            ws.write_string(row, col, value, fmt[kind])
+            write_text(ws, row, col, value, fmt, kind)
 
 
 def flagged_schools_sheet(wb, fmt, con, year, names, tables):
@@ -123,28 +123,28 @@ def flagged_schools_sheet(wb, fmt, con, year, names, tables):
             continue
         title = f"{names.get(login, login)} ({login}) — {paper_label(procedure, grade, subject)}"
         max_score, m3, m4, m5 = boundaries[(procedure, grade, subject)]
-        ws.write_string(r, 0, title, fmt["subtitle"])
-        ws.write_string(r + 1, 0, f"Признаки: {checks}. Границы отметок: «3» — от {m3}, «4» — от "
-                                  f"{m4}, «5» — от {m5} баллов из {max_score}.", fmt["aside"])
+        write_text(ws, r, 0, title, fmt, "subtitle")
+        write_text(ws, r + 1, 0, f"Признаки: {checks}. Границы отметок: «3» — от {m3}, «4» — от "
+                                 f"{m4}, «5» — от {m5} баллов из {max_score}.", fmt, "aside")
         head = r + 2
         journal = journals.rows(login, municipality, grade, subject)
         # The workbook is written in constant-memory mode: each row must be complete before
         # the next begins, so the journal table (right) is written with the histogram rows.
         right = _journal_cells(journal)
         for c, text in enumerate(["Балл", "«2», %", "«3», %", "«4», %", "«5», %", "Ожидаемо, %"]):
-            ws.write_string(head, c, text, fmt["header"])
+            write_text(ws, head, c, text, fmt, "header")
         _write_right(ws, fmt, head, right.get(0, []))
         row = head + 1
         for i, (score, _, share, expected) in enumerate(hist, start=1):
             mark = 5 if score >= m5 else 4 if score >= m4 else 3 if score >= m3 else 2
-            ws.write_number(row, 0, score, fmt["int"])
+            write_number(ws, row, 0, score, fmt, "int")
             for c, m in enumerate(MARKS, start=1):
                 if m == mark and share is not None:
-                    ws.write_number(row, c, 100 * share, fmt["num"])
+                    write_number(ws, row, c, 100 * share, fmt, "num")
                 else:
-                    ws.write_blank(row, c, None, fmt["int"])
+                    write_number(ws, row, c, None, fmt, "int")
             if expected is not None:
-                ws.write_number(row, 5, 100 * expected, fmt["num"])
+                write_number(ws, row, 5, 100 * expected, fmt, "num")
             _write_right(ws, fmt, row, right.get(i, []))
             row += 1
         histogram = mark_histogram_chart(wb, ws.name, head + 1, row - 1, "ожидаемо по региону")

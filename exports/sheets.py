@@ -39,8 +39,8 @@ def objectivity_index_sheet(wb, fmt, con, year, names, tables):
         stable = con.execute("""
             select municipality, school_login, years_clean from marts.stably_objective_schools
             where academic_year = ? order by municipality, school_login""", [year]).fetchall()
-        ws.write_string(r + 1, 0, "Стабильно объективные школы (без признаков три года подряд; "
-                                  "их опыт распространяется, п. 7.5 положения)", fmt["subtitle"])
+        write_text(ws, r + 1, 0, "Стабильно объективные школы (без признаков три года подряд; "
+                                 "их опыт распространяется, п. 7.5 положения)", fmt, "subtitle")
         write_table(ws, fmt, r + 2, ["Муниципалитет", "Школа", "Логин", "Лет без признаков"],
                     ["text", "text", "text", "int"],
                     [(m, names.get(s, s), s, y) for m, s, y in stable],
@@ -154,14 +154,14 @@ def solvability_sheet(wb, fmt, con, year, names, tables):
     for (p, g, subj), paper in papers.items():
         cols = sorted(paper["tasks"])
         widest = max(widest, len(cols))
-        ws.write_string(r, 0, paper_label(p, g, subj), fmt["subtitle"])
+        write_text(ws, r, 0, paper_label(p, g, subj), fmt, "subtitle")
         r += 1
         for c, text in enumerate(["Уровень", "Муниципалитет", "Школа", "Участников"]
                                  + [str(paper["tasks"][k][0]) for k in cols]):
-            ws.write_string(r, c, text, fmt["header"])
+            write_text(ws, r, c, text, fmt, "header")
         for label, i in (("Уровень сложности", 1), ("Макс. балл", 2)):
             r += 1
-            ws.write_string(r, 3, label, fmt["key"])
+            write_text(ws, r, 3, label, fmt, "key")
             for c, k in enumerate(cols, start=4):
                 write_cell(ws, r, c, paper["tasks"][k][i], fmt)
         for (level, m, s), unit in paper["units"].items():

@@ -15,10 +15,10 @@ SUPPRESSED = Suppressed()
 def write_title(ws, fmt, title: str, notes: list[str]) -> int:
     """Title and notes as single lines that run across the empty cells to their right."""
     ws.set_row(0, 20)
-    ws.write_string(0, 0, title, fmt["title"])
+    write_text(ws, 0, 0, title, fmt, "title")
     row = 1
     for note in notes:
-        ws.write_string(row, 0, note, fmt["aside"])
+        write_text(ws, row, 0, note, fmt, "aside")
         row += 1
     return row + 1
 
@@ -29,7 +29,7 @@ def write_table(ws, fmt, top: int, header: list[str], kinds: list[str], rows,
     | okflag (bool, red when false). Returns the next free row."""
     ws.set_row(top, row_height(header, widths) + 4)
     for c, text in enumerate(header):
-        ws.write_string(top, c, text, fmt["header"])
+        write_text(ws, top, c, text, fmt, "header")
     r = top + 1
     for row in rows:
         texts = [v if isinstance(v, str) and k == "text" else "" for v, k in zip(row, kinds)]
@@ -38,7 +38,7 @@ def write_table(ws, fmt, top: int, header: list[str], kinds: list[str], rows,
             ws.set_row(r, height)
         for c, (value, kind) in enumerate(zip(row, kinds)):
             if value is SUPPRESSED:
-                ws.write_string(r, c, SUPPRESSED_TEXT, fmt["muted"])
+                write_text(ws, r, c, SUPPRESSED_TEXT, fmt, "muted")
             elif kind == "pct":
                 write_measure(ws, r, c, value, "%", fmt)
             elif kind == "num":

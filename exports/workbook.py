@@ -6,7 +6,9 @@ received and the rows set aside.
 
 xlsxwriter, not openpyxl (the issue named openpyxl): measured 3.6× faster at regional size in
 constant-memory mode (PERF_NOTES.md), native charts, and with strings_to_formulas off a
-school name beginning with «=» can never become a formula.
+school name beginning with «=» can never become a formula. Cells go through exports/cells.py
+into exports/xlsx_fast.py's worksheets, which write the same XML ≈2× faster at region size
+(benchmarks/compare_workbooks.py compares a book before and after a writer change).
 """
 from __future__ import annotations
 
@@ -17,11 +19,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import duckdb
-import xlsxwriter
 
 from exports.atomic import atomic_target
 from exports.cells import (PROCEDURE_RU, SUPPRESSED_TEXT, UNIT_LABEL, formats, row_height,
-                           sheet_name, workbook_options, write_measure, write_text)
+                           new_workbook, sheet_name, write_measure, write_text)
 from exports.charts import mark_distribution_sheet, score_histogram_sheet
 from exports.sheets import SHEETS
 from exports.tables import write_table, write_title
@@ -59,11 +60,11 @@ def _annex_sheet(wb, fmt, con, year: str, municipality: str, names: dict):
         values[(code, proc, grade, subj, unit, level, login)] = (value, suppressed, prev)
 
     ws = wb.add_worksheet(sheet_name("Показатели", municipality))
-    ws.write_string(0, 0, f"Показатели эффективности оценки качества подготовки обучающихся — "
-                          f"{municipality}, {year} учебный год", fmt["title"])
-    ws.write_string(1, 0, f"Проценты — доля участников работы. «{SUPPRESSED_TEXT}»: значение "
-                          f"не публикуется. Последний столбец — значение муниципалитета годом ранее.",
-                    fmt["aside"])
+    write_text(ws, 0, 0, f"Показатели эффективности оценки качества подготовки обучающихся — "
+                         f"{municipality}, {year} учебный год", fmt, "title")
+    write_text(ws, 1, 0, f"Проценты — доля участников работы. «{SUPPRESSED_TEXT}»: значение "
+                         f"не публикуется. Последний столбец — значение муниципалитета годом ранее.",
+               fmt, "aside")
     header = (["№", "Критерий/показатель", "Единица измерения", "Работа", municipality]
               + [names.get(login, login) for login in schools]
               + ["Регион", "Муниципалитет, прошлый год"])
@@ -139,7 +140,7 @@ def _title_sheet(ws, fmt, con, year, run: RunInfo, notes: list[str], warehouse: 
         write_text(ws, r, 0, k, fmt, "key")
         write_text(ws, r, 1, v, fmt)
         r += 1
-    ws.write_string(r + 1, 0, "Входные файлы", fmt["subtitle"])
+    write_text(ws, r + 1, 0, "Входные файлы", fmt, "subtitle")
     write_table(ws, fmt, r + 2, ["Статус", "Файл", "SHA-256"], ["text"] * 3,
                 [(FILE_STATUS.get(s, s), p, h) for p, h, s, _ in inputs],
                 [26, TITLE_VALUE_WIDTH, 68], freeze=False, autofilter=False)
@@ -196,7 +197,7 @@ def _write_book(con, year: str, tmp: Path, run: RunInfo, warehouse: str) -> None
         municipality_schools.setdefault(muni, []).append(login)
     for logins in municipality_schools.values():
         logins.sort(key=lambda login: names.get(login, login))
-    wb = xlsxwriter.Workbook(str(tmp), workbook_options())
+    wb = new_workbook(tmp)
     fmt = formats(wb)
     title = wb.add_worksheet("Титул")      # first tab; filled last, when the notes are known
     for municipality in municipality_schools:

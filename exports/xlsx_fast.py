@@ -1,0 +1,198 @@
+"""A faster xlsxwriter worksheet for the yearly workbook: the only module that touches
+xlsxwriter's private internals.
+
+Why: at region size the workbook writes ≈1.7M cells, and xlsxwriter spends most of the
+workbook's time per cell — the A1-notation decorator on every write_* call, a namedtuple per
+cell, then per cell a list of attributes, three regex passes (control characters, leading /
+trailing whitespace, XML escaping) and several small writes. Our cells are plain: text, a
+number or a blank, always with a format. `put_string` / `put_number` / `put_blank` render
+such a cell's XML once, when it is written, with the format's style attribute rendered once
+per format; the row is written with one `write` call.
+
+A string is rendered on the fast path only when one regex finds nothing that xlsxwriter
+would treat specially (XML-special or control characters, «_xHHHH_» literals, U+FFFE/U+FFFF,
+leading or trailing whitespace, over-long text). Anything else — and a number that is NaN or
+infinite, or a cell without a format — is handed to xlsxwriter's own code, so the XML is
+byte for byte what xlsxwriter writes (tests/test_workbook_writer.py compares the two).
+
+xlsxwriter internals relied on (3.3.1; tests/test_workbook_writer.py fails loudly if any
+changes):
+- `Workbook.worksheet_class`: the class `add_worksheet` instantiates;
+- constant-memory mode: `Worksheet.previous_row`, `Worksheet.table` (row → {col: cell}),
+  `_write_single_row(next_row)` writing the finished row to `Worksheet.fh`, and the
+  `dim_rowmin/dim_rowmax/dim_colmin/dim_colmax` bounds that `_check_dimensions` keeps;
+- `_write_row(row, spans, row_info)` for the <row> tag of a row with set_row() properties,
+  `_write_cell(row, col, cell)` and the `CellStringTuple` / `CellNumberTuple` /
+  `CellBlankTuple` cells it writes, `row_info`, `comments`, `excel_version`,
+  `default_row_height` / `original_row_height` (a plain <row r="N"> only when they are
+  equal), `xls_rowmax`, `xls_colmax`;
+- `Format._get_xf_index()`: the style index a cell's `s` attribute carries.
+"""
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+
+import xlsxwriter
+from xlsxwriter.utility import xl_col_to_name
+from xlsxwriter.worksheet import (CellBlankTuple, CellNumberTuple, CellStringTuple,
+                                  Worksheet)
+
+# Everything in a string that makes xlsxwriter do more than write it inside <t>…</t>:
+# XML-special characters, control characters (→ _xHHHH_), «_xHHHH_» literals (→ _x005F_…),
+# U+FFFE/U+FFFF and leading/trailing whitespace (→ xml:space="preserve"). `\s` here is
+# str.isspace(), as in xlsxwriter's RE_LEADING_WHITESPACE / RE_TRAILING_WHITESPACE.
+_SPECIAL = re.compile(r"[\x00-\x08\x0b-\x1f&<>\ufffe\uffff]|_x[0-9a-fA-F]{4}_|^\s|\s$")
+_PLAIN_MAX = 16383              # below half of Excel's 32,767 UTF-16 units: never truncated
+
+
+class FastWorksheet(Worksheet):
+    """A worksheet whose put_* methods write a cell like write_string / write_number /
+    write_blank (with row, column as integers and a format), faster. The ordinary write_*
+    methods still work and may be mixed with put_* in the same row."""
+
+    def __init__(self):
+        super().__init__()
+        self._col_refs: dict[int, str] = {}
+        self._styles: dict[int, tuple] = {}
+
+    def _col_ref(self, col: int) -> str:
+        ref = self._col_refs[col] = '<c r="' + xl_col_to_name(col)
+        return ref
+
+    def _style(self, cell_format) -> tuple:
+        """(format, string tail, number tail, blank tail), rendered once per format; the
+        format is kept so that its id() is never reused."""
+        s = f'" s="{cell_format._get_xf_index()}"'
+        style = self._styles[id(cell_format)] = (
+            cell_format, s + ' t="inlineStr"><is><t>', s + "><v>", s + "/>")
+        return style
+
+    def _claim(self, row: int, col: int) -> bool:
+        """xlsxwriter's _check_dimensions and constant-memory row flush: True when the cell
+        may be stored, False when it is out of bounds or its row was already written (both
+        ignored by xlsxwriter too). The common case — the row being filled, a column inside
+        the bounds seen so far — costs three comparisons."""
+        if (row == self.previous_row and row == self.dim_rowmax
+                and self.dim_colmin <= col <= self.dim_colmax):
+            return True
+        if row < 0 or col < 0 or row >= self.xls_rowmax or col >= self.xls_colmax:
+            return False
+        previous = self.previous_row
+        if row < previous:
+            return False
+        if self.dim_rowmin is None or row < self.dim_rowmin:
+            self.dim_rowmin = row
+        if self.dim_rowmax is None or row > self.dim_rowmax:
+            self.dim_rowmax = row
+        if self.dim_colmin is None or col < self.dim_colmin:
+            self.dim_colmin = col
+        if self.dim_colmax is None or col > self.dim_colmax:
+            self.dim_colmax = col
+        if row > previous:
+            self._write_single_row(row)
+        return True
+
+    def put_string(self, row: int, col: int, text: str, cell_format) -> None:
+        if (cell_format is None or not self.constant_memory or len(text) > _PLAIN_MAX
+                or _SPECIAL.search(text)):
+            self._write_string(row, col, text, cell_format)
+        elif self._claim(row, col):
+            style = self._styles.get(id(cell_format)) or self._style(cell_format)
+            ref = self._col_refs.get(col) or self._col_ref(col)
+            self.table[row][col] = f"{ref}{row + 1}{style[1]}{text}</t></is></c>"
+
+    def put_number(self, row: int, col: int, number, cell_format) -> None:
+        kind = number.__class__
+        if (cell_format is None or not self.constant_memory
+                or not (kind is int or (kind is float and number - number == 0))):
+            # NaN, ±inf (x - x is NaN), bool, Decimal, Fraction: xlsxwriter's own rules
+            self._write_number(row, col, number, cell_format)
+        elif self._claim(row, col):
+            style = self._styles.get(id(cell_format)) or self._style(cell_format)
+            ref = self._col_refs.get(col) or self._col_ref(col)
+            self.table[row][col] = f"{ref}{row + 1}{style[2]}{number:.16G}</v></c>"
+
+    def put_blank(self, row: int, col: int, cell_format) -> None:
+        if cell_format is None or not self.constant_memory:
+            self._write_blank(row, col, None, cell_format)
+        elif self._claim(row, col):
+            style = self._styles.get(id(cell_format)) or self._style(cell_format)
+            ref = self._col_refs.get(col) or self._col_ref(col)
+            self.table[row][col] = f"{ref}{row + 1}{style[3]}"
+
+    def _write_single_row(self, current_row_num=0) -> None:
+        # As xlsxwriter's own (constant-memory mode: write the finished row, forget it), with
+        # the cells put_* rendered written as they are and any other cell by _write_cell.
+        row_num = self.previous_row
+        self.previous_row = current_row_num
+        cells = self.table.get(row_num)
+        if cells:
+            if (row_num in self.row_info or self.excel_version != 2007
+                    or self.default_row_height != self.original_row_height):
+                self._write_row(row_num, None, self.row_info.get(row_num))
+                parts = []
+            else:
+                parts = [f'<row r="{row_num + 1}">']
+            for col in sorted(cells):
+                cell = cells[col]
+                if cell.__class__ is str:
+                    parts.append(cell)
+                else:
+                    self.fh.write("".join(parts))
+                    parts = []
+                    self._write_cell(row_num, col, cell)
+            parts.append("</row>")
+            self.fh.write("".join(parts))
+        elif row_num in self.row_info or row_num in self.comments:
+            self._write_row(row_num, None, self.row_info.get(row_num), empty_row=True)
+        self.table.clear()
+
+
+# Scratch space in RAM for xlsxwriter's temporary files. It writes every part of the
+# package (each of a region's ≈6,700 charts and drawings, each sheet's rows) to a temporary
+# file first, then zips them: on a busy disk creating and removing those files took ≈7 of
+# ≈33 s at region size, on tmpfs almost nothing. Used only with room to spare (a region's
+# workbook needs ≈250 MB there at its peak; Docker's default /dev/shm is 64 MB).
+RAM_DIR = "/dev/shm"
+RAM_NEEDED = 2 * 1024 ** 3
+
+
+def ram_scratch() -> tempfile.TemporaryDirectory | None:
+    """A private directory in RAM-backed storage, or None when there is none with room."""
+    try:
+        stat = os.statvfs(RAM_DIR)
+    except OSError:
+        return None
+    if stat.f_bavail * stat.f_frsize < RAM_NEEDED or not os.access(RAM_DIR, os.W_OK):
+        return None
+    return tempfile.TemporaryDirectory(dir=RAM_DIR, prefix="msoko-xlsx-")
+
+
+class Workbook(xlsxwriter.Workbook):
+    """xlsxwriter's Workbook whose add_worksheet makes FastWorksheets and whose temporary
+    files (constant-memory mode) go to RAM when there is room: removed on close, or by the
+    TemporaryDirectory's finalizer when the workbook is dropped unclosed after an error."""
+    worksheet_class = FastWorksheet
+
+    def __init__(self, filename, options=None):
+        options = dict(options or {})
+        self._scratch = None
+        if options.get("constant_memory") and not options.get("tmpdir"):
+            self._scratch = ram_scratch()
+            if self._scratch is not None:
+                options["tmpdir"] = self._scratch.name
+        super().__init__(filename, options)
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            if self._scratch is not None:
+                self._scratch.cleanup()
+
+
+# The cell types xlsxwriter writes on the slow path; named here so that a test notices if
+# xlsxwriter renames them.
+XLSXWRITER_CELLS = (CellStringTuple, CellNumberTuple, CellBlankTuple)
