@@ -4,10 +4,10 @@
 -- so no mart reads the 17.6M pupil × criterion scores again.
 -- Textbook is a class attribute (a pupil row's), so it is part of the grain; settlement type
 -- and school kind are the school's.
-with papers as (
-    select
-        academic_year, "window", procedure, grade, subject, municipality, school_login,
-        school_kind, settlement_type, textbook, sha256, row_number
+with pupil_rows as (
+    -- Only what the sums are keyed by: the paper and school attributes join after summing,
+    -- so the join over 17.6M scores holds 1.2M narrow rows, not 1.2M wide ones.
+    select sha256, row_number, school_login, textbook
     from {{ ref('int_pupil_papers') }}
 ),
 
@@ -16,52 +16,63 @@ scores as (
     from {{ ref('stg_criterion_scores') }}
 ),
 
-specified as (
+per_file as (
     -- The task label and maximum come from the specification when it has the column, else
     -- from the file's header.
     select
         scores.sha256,
-        scores.row_number,
+        pupil_rows.school_login,
+        pupil_rows.textbook,
         scores.column_no,
-        coalesce(spec.task_label, scores.task_label) as task_label,
-        coalesce(spec.max_points, scores.max_points) as max_points,
-        scores.points,
-        spec.criterion_level,
-        spec.sufficiency_pct,
-        spec.section
+        max(coalesce(spec.task_label, scores.task_label)) as task_label,
+        max(coalesce(spec.max_points, scores.max_points)) as max_points,
+        max(spec.criterion_level) as criterion_level,
+        max(spec.section) as section,
+        max(spec.sufficiency_pct) as sufficiency_pct,
+        count(*) as participants,
+        sum(scores.points) as points_earned,
+        sum(coalesce(spec.max_points, scores.max_points)) as points_available
     from scores
+    join pupil_rows
+        on pupil_rows.sha256 = scores.sha256
+        and pupil_rows.row_number = scores.row_number
     left join {{ ref('int_file_criteria') }} as spec
         on spec.sha256 = scores.sha256
         and spec.column_no = scores.column_no
+    group by scores.sha256, pupil_rows.school_login, pupil_rows.textbook, scores.column_no
+),
+
+file_schools as (
+    -- A file carries one paper; a regional file carries several schools.
+    select distinct
+        sha256, school_login, academic_year, "window", procedure, grade, subject,
+        municipality, school_kind, settlement_type
+    from {{ ref('int_pupil_papers') }}
 ),
 
 final as (
     select
-        papers.academic_year,
-        papers."window",
-        papers.procedure,
-        papers.grade,
-        papers.subject,
-        papers.municipality,
-        papers.school_login,
-        papers.school_kind,
-        papers.settlement_type,
-        papers.textbook,
-        specified.column_no,
-        max(specified.task_label) as task_label,
-        max(specified.max_points) as max_points,
-        max(specified.criterion_level) as criterion_level,
-        max(specified.section) as section,
-        max(specified.sufficiency_pct) as sufficiency_pct,
-        count(*) as participants,
-        sum(specified.points) as points_earned,
-        sum(specified.max_points) as points_available
-    from specified
-    join papers using (sha256, row_number)
-    group by
-        papers.academic_year, papers."window", papers.procedure, papers.grade, papers.subject,
-        papers.municipality, papers.school_login, papers.school_kind, papers.settlement_type,
-        papers.textbook, specified.column_no
+        file_schools.academic_year,
+        file_schools."window",
+        file_schools.procedure,
+        file_schools.grade,
+        file_schools.subject,
+        file_schools.municipality,
+        file_schools.school_login,
+        file_schools.school_kind,
+        file_schools.settlement_type,
+        per_file.textbook,
+        per_file.column_no,
+        per_file.task_label,
+        per_file.max_points,
+        per_file.criterion_level,
+        per_file.section,
+        per_file.sufficiency_pct,
+        per_file.participants,
+        per_file.points_earned,
+        per_file.points_available
+    from per_file
+    join file_schools using (sha256, school_login)
 )
 
 select * from final
