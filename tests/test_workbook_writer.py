@@ -4,7 +4,6 @@ methods write — the test that fails loudly if an xlsxwriter upgrade changes th
 that module relies on."""
 from __future__ import annotations
 
-import os
 import zipfile
 
 import xlsxwriter
@@ -139,23 +138,6 @@ def test_the_xlsxwriter_internals_the_writer_relies_on():
         assert hasattr(ws, name), name
     assert [t._fields for t in xlsx_fast.XLSXWRITER_CELLS] == [
         ("string", "format"), ("number", "format"), ("format",)]
-
-
-def test_temporary_files_go_to_ram_and_are_removed(tmp_path, monkeypatch):
-    wb = new_workbook(tmp_path / "a.xlsx")
-    scratch = wb._scratch
-    wb.add_worksheet("x").put_string(0, 0, "текст", wb.add_format())
-    if os.path.isdir(xlsx_fast.RAM_DIR) and scratch is not None:    # the sheet's row file
-        assert scratch.name.startswith(xlsx_fast.RAM_DIR) and os.listdir(scratch.name)
-    wb.close()
-    assert scratch is None or not os.path.exists(scratch.name)
-    # no RAM-backed directory: xlsxwriter's default temporary directory
-    monkeypatch.setattr(xlsx_fast, "RAM_DIR", str(tmp_path / "absent"))
-    wb = new_workbook(tmp_path / "b.xlsx")
-    assert wb._scratch is None and wb.tmpdir is None
-    wb.add_worksheet("x").put_number(0, 0, 5, wb.add_format())
-    wb.close()
-    assert load_workbook(tmp_path / "b.xlsx")["x"]["A1"].value == 5
 
 
 def _small_book(path, value=16.67, bold_header=True, height=30, charts=2):
