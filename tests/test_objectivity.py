@@ -28,10 +28,13 @@ Latin layout without a login column.
 """
 from __future__ import annotations
 
+import importlib.util
 import json
+from types import SimpleNamespace as Year
 
 import pytest
 
+from msoko.config import REPO_ROOT
 from msoko.demo.layouts import (fis_oko_file_name, write_scales_csv, write_school_registry_csv,
                                 write_tasks_csv, write_vpr_export)
 from tests.conftest import pointed_at, query, run_pipeline
@@ -306,6 +309,22 @@ def test_o6_year_over_year_jump(home):
     # S, 2022 → 2023: the only school with both years → too few schools for quartiles.
     status, _, _, _, details = flag(home, "O6", S, Y23, 4)
     assert status == "insufficient_data" and details["schools_compared"] == 1
+
+
+def test_o6_welch_with_unequal_variances():
+    # The fixture's O6 schools have equal variances, where Welch's df is just n1 + n2 − 2.
+    # Later year n 10, mean 0.8, s² 0.04; earlier n 20, mean 0.5, s² 0.01:
+    # a = 0.04/10 = 0.004, b = 0.01/20 = 0.0005, se = √0.0045 = 0.067082, t = 0.3/se = 4.4721;
+    # df = 0.0045² / (0.004²/9 + 0.0005²/19) = 2.025e-5 / 1.790936e-6 = 11.3069 (not 28);
+    # two-sided p from Student's t with 11.31 df: 0.00088.
+    path = REPO_ROOT / "dbt_project" / "models" / "objectivity" / "int_objectivity_o6.py"
+    spec = importlib.util.spec_from_file_location("int_objectivity_o6", path)
+    o6 = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(o6)
+    welch = o6._welch(Year(n=10, mean=0.8, var=0.04), Year(n=20, mean=0.5, var=0.01))
+    assert welch["t"] == pytest.approx(4.4721, abs=1e-4)
+    assert welch["df"] == pytest.approx(11.3069, abs=1e-4)
+    assert welch["p_value"] == pytest.approx(0.00088, abs=1e-5)
 
 
 def test_flags_never_flag_insufficient_data(home):
