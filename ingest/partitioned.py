@@ -65,7 +65,10 @@ def _sha_codes(column: pa.ChunkedArray, code: dict[str, int]) -> np.ndarray | No
         # expected ones were ≈0.3 GB of a region run's peak
         lut = np.array([code.get(v, -1) for v in chunk.dictionary.to_pylist()] or [-1], dtype=np.int32)
         parts.append(lut[chunk.indices.to_numpy(zero_copy_only=False)])
-    return np.concatenate(parts) if len(parts) > 1 else parts[0] if parts else np.empty(0, dtype=np.int32)
+    if not parts:
+        return np.empty(0, dtype=np.int32)
+    # One chunk, the usual case, is returned as it is: concatenating would copy it.
+    return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
 
 def _keys_in_order(table: pa.Table, files: list[tuple[str, int]], keys: list[str]) -> pa.Array | None:
