@@ -11,9 +11,11 @@ Public API
 - `school_load_reports(con, academic_year=None) -> list[SchoolLoadReport]`: every school ×
   window of the year (all years when None), ordered by window, school.
 - `write_load_report_sheet(workbook, report, sheet_name=None) -> Worksheet` adds the sheet to
-  an open xlsxwriter workbook (the yearly workbook calls this once per school).
+  an open xlsxwriter workbook.
 - `write_school_load_report(path, warehouse, academic_year, window, school_login) -> Path`
   writes a stand-alone one-sheet xlsx for e-mailing to the school.
+The yearly workbook does not use these: its «Отчёт о загрузке» sheet (exports/sheets.py) is
+one table of every window × school from audit.load_report.
 
 Text from files (paths, values, school names) is written with `write_string`, so a cell like
 «=HYPERLINK(…)» stays text whatever the workbook's options; stand-alone files are also
