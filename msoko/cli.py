@@ -5,6 +5,8 @@
   msoko ui       the Dagster UI and daemon (inbox sensor, calendar schedules) on
                  127.0.0.1 only (it has no login), over the same definitions
   msoko prepare  parse the dbt project (done once by `make`)
+  msoko load-report <учебный год> <окно> <логин школы>
+                 one school's load report as a one-sheet xlsx to send to the school
 """
 from __future__ import annotations
 
@@ -114,6 +116,35 @@ def cmd_ui(args) -> int:
     return 0
 
 
+def _plain_name(text: str) -> bool:
+    """A folder or login as typed, never a path: it becomes part of a file name."""
+    return bool(text) and text not in (".", "..") and "/" not in text and "\\" not in text
+
+
+def cmd_load_report(args) -> int:
+    """What the school sent in one window, what was accepted and every row to correct, as a
+    one-sheet xlsx for e-mailing to the school. Read from the published copy, which stays
+    readable while a run writes the warehouse."""
+    from exports.load_report import write_school_load_report
+    paths = paths_from_env()
+    if not all(_plain_name(a) for a in (args.year, args.window, args.school)):
+        print("Учебный год, окно и логин школы пишутся как имена папок во входящих, "
+              "например: msoko load-report 2024-2025 vpr-spring sch700000", file=sys.stderr)
+        return 2
+    source = paths.published / "msoko.duckdb"
+    if not source.exists():
+        print(f"Нет опубликованного хранилища {source}: сначала выполните «msoko run».",
+              file=sys.stderr)
+        return 1
+    target = paths.exports / "load_reports" / args.year / f"{args.window}_{args.school}.xlsx"
+    if write_school_load_report(target, source, args.year, args.window, args.school) is None:
+        print(f"Школа {args.school} не присылала файлов в окне {args.window} "
+              f"{args.year} учебного года.", file=sys.stderr)
+        return 1
+    print(f"Отчёт о загрузке для школы {args.school}: {target}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="msoko", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -126,6 +157,11 @@ def main(argv: list[str] | None = None) -> int:
     ui = sub.add_parser("ui", help="интерфейс Dagster на 127.0.0.1")
     ui.add_argument("--port", type=int, default=3000)
     ui.set_defaults(func=cmd_ui)
+    report = sub.add_parser("load-report", help="отчёт о загрузке одной школы (xlsx для отправки)")
+    report.add_argument("year", help="учебный год, например 2024-2025")
+    report.add_argument("window", help="окно (папка во входящих), например vpr-spring")
+    report.add_argument("school", help="логин школы, например sch700000")
+    report.set_defaults(func=cmd_load_report)
     args = parser.parse_args(argv)
     return args.func(args)
 

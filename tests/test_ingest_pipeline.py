@@ -102,6 +102,23 @@ def test_load_report_sheet_a_school_can_be_sent(dirty_run, tmp_path):
     assert any(r[0] == MATHS1 and r[2] == "принят" and r[3:6] == [9, 4, 5] for r in lines)
 
 
+def test_load_report_from_the_command_line(dirty_run, capsys):
+    from msoko.cli import main
+    _, home = dirty_run
+    assert main(["load-report", D.YEAR, "vpr-spring", "sch100001"]) == 0
+    path = home / "exports" / "load_reports" / D.YEAR / "vpr-spring_sch100001.xlsx"
+    assert str(path) in capsys.readouterr().out
+    ws = load_workbook(path)["Загрузка sch100001"]
+    assert "Школа: МБОУ «Школа 1» (sch100001)" in {c.value for row in ws.iter_rows() for c in row}
+    # A school that sent nothing in the window: a message, no file.
+    assert main(["load-report", D.YEAR, "vpr-spring", "sch100099"]) == 1
+    assert "Школа sch100099 не присылала файлов" in capsys.readouterr().err
+    assert not (home / "exports" / "load_reports" / D.YEAR / "vpr-spring_sch100099.xlsx").exists()
+    # A path where a name belongs is refused before anything is written.
+    assert main(["load-report", D.YEAR, "../..", "sch100001"]) == 2
+    assert "как имена папок" in capsys.readouterr().err
+
+
 def test_text_from_files_never_becomes_a_formula(dirty_run, tmp_path):
     _, home = dirty_run
     # sch100003's registry name is «=HYPERLINK("http://x")»; the odd file name holds «=1+1»
