@@ -53,9 +53,10 @@ def formats(wb) -> dict:
     }
 
 
-# The only ways a sheet writes a cell. put_string / put_number / put_blank are
-# write_string / write_number / write_blank without the A1-notation decorator and with the
-# cell's XML rendered once (exports/xlsx_fast.py): ≈1.7M cells at region size.
+# The only ways a sheet writes a cell; write_text and write_number alone call the worksheet.
+# Its put_string / put_number / put_blank are write_string / write_number / write_blank
+# without the A1-notation decorator and with the cell's XML rendered once
+# (exports/xlsx_fast.py): ≈1.7M cells at region size.
 
 def write_text(ws, row, col, value, fmt, style="text"):
     """Text from any source is written as a string: «=СУММ(…)» stays text."""
@@ -74,27 +75,23 @@ def write_measure(ws, row, col, value, unit, fmt, suppressed=False, alarm=False)
     """A published value: percent points become a real percent cell (16.67 → 16.7 %).
     `alarm`: a percentage shown in red (e.g. below a sufficiency line)."""
     if suppressed:
-        ws.put_string(row, col, SUPPRESSED_TEXT, fmt["muted"])
+        write_text(ws, row, col, SUPPRESSED_TEXT, fmt, "muted")
     elif value is None:
-        ws.put_blank(row, col, fmt["text"])
+        write_number(ws, row, col, None, fmt, "text")
     elif unit == "%":
-        ws.put_number(row, col, float(value) / 100.0, fmt["pct_flag" if alarm else "pct"])
-    elif unit == "count":
-        ws.put_number(row, col, float(value), fmt["int"])
+        write_number(ws, row, col, float(value) / 100.0, fmt, "pct_flag" if alarm else "pct")
     else:
-        ws.put_number(row, col, float(value), fmt["num"])
+        write_number(ws, row, col, float(value), fmt, "int" if unit == "count" else "num")
 
 
 def write_cell(ws, row, col, value, fmt):
     """A plain table cell: numbers as numbers, booleans in words, everything else as text."""
     if value is None:
-        ws.put_blank(row, col, fmt["text"])
+        write_number(ws, row, col, None, fmt, "text")
     elif isinstance(value, bool):
-        ws.put_string(row, col, "да" if value else "нет", fmt["text"])
-    elif isinstance(value, int):
-        ws.put_number(row, col, value, fmt["int"])
-    elif isinstance(value, float):
-        ws.put_number(row, col, value, fmt["num"])
+        write_text(ws, row, col, "да" if value else "нет", fmt)
+    elif isinstance(value, (int, float)):
+        write_number(ws, row, col, value, fmt, "int" if isinstance(value, int) else "num")
     else:
         write_text(ws, row, col, value, fmt)
 
