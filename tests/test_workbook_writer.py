@@ -119,8 +119,17 @@ def test_put_writes_the_xml_xlsxwriter_writes(tmp_path):
         paths.append(path)
     old, new = (_sheet_xml(p) for p in paths)
     assert new == old
-    # the fast path was taken: most cells are in the XML, inline strings included
+    # both books hold the cells, the special strings escaped the same way
     assert new.count('t="inlineStr"') > 300 and "_x0001_" in new and "&amp;" in new
+    # and put_* took the fast path: a plain cell waits for its row's flush as rendered XML,
+    # not as xlsxwriter's cell tuple (if it fell back, the books would still be equal)
+    wb = xlsx_fast.Workbook(str(tmp_path / "probe.xlsx"), workbook_options())
+    ws, bold = wb.add_worksheet("p"), wb.add_format({"bold": True})
+    ws.put_string(0, 0, "Школа", bold)
+    ws.put_number(0, 1, 2.5, bold)
+    ws.put_blank(0, 2, bold)
+    assert [type(cell) for cell in ws.table[0].values()] == [str, str, str]
+    wb.close()
 
 
 def test_the_xlsxwriter_internals_the_writer_relies_on():
