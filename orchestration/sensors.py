@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections import defaultdict
 from pathlib import Path
 
@@ -28,7 +29,9 @@ from orchestration.partitions import (MAX_SCHOOLS_IN_TAG, UNPLACED, WINDOWS, ful
                                       school_of, schools_tag, submission_of, window_of)
 
 FULL_RUN_JOB = "msoko__full_run"
-TICK_SECONDS = 60
+# How often the daemon looks at the inbox. A minute by default; MSOKO_SENSOR_SECONDS sets it
+# (at least 10: each tick walks the inbox and Dagster stores its cursor).
+TICK_SECONDS = max(10, int(os.environ.get("MSOKO_SENSOR_SECONDS") or 60))
 REFERENCE = "reference"
 
 

@@ -28,9 +28,34 @@ def msoko_env(tmp_path):
         yield env
 
 
+@pytest.fixture(scope="session")
+def hostile_run(tmp_path_factory):
+    """The one run over the demo inbox plus fuzzed and hostile files that test_fuzz and
+    test_privacy query. Defined here, not imported into both modules: pytest takes an
+    imported fixture for a second definition of its own, and the ≈80-second run ran twice."""
+    from tests.test_fuzz import run_over_hostile_inbox
+    return run_over_hostile_inbox(tmp_path_factory.mktemp("hostile"))
+
+
 def run_pipeline() -> int:
     from msoko.cli import main
     return main(["run"])
+
+
+# Every table officials or analysts read (the contract) plus the raw layer they come from.
+CONTRACT_SCHEMAS = ("raw", "marts", "audit")
+
+
+def contract_tables(db: Path) -> dict[str, list[tuple]]:
+    """Every base table of the contract schemas with all its rows, in a stable order."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        names = con.execute("""select table_schema || '.' || table_name from information_schema.tables
+                               where table_schema in ? and table_type = 'BASE TABLE'
+                               order by 1""", [list(CONTRACT_SCHEMAS)]).fetchall()
+        return {n: con.execute(f"select * from {n} order by all").fetchall() for (n,) in names}
+    finally:
+        con.close()
 
 
 def query(home: Path, sql: str, params=None):

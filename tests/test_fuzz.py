@@ -182,9 +182,10 @@ def fuzz_sources(inbox: Path) -> list[Path]:
     return [f.path for f in files]
 
 
-@pytest.fixture(scope="session")
-def hostile_run(tmp_path_factory):
-    root = tmp_path_factory.mktemp("hostile")
+def run_over_hostile_inbox(root: Path) -> dict:
+    """The demo inbox plus fuzzed copies and the hostile files, through one `msoko run` in a
+    subprocess. The session's `hostile_run` fixture (tests/conftest.py) calls it once for
+    this module and test_privacy."""
     inbox, home = root / "inbox", root / "home"
     write_demo_inbox(inbox)
     sources = fuzz_sources(inbox)

@@ -3,7 +3,7 @@ from fewer than 5 pupils are suppressed; text from input never becomes a formula
 listens on 127.0.0.1 only.
 
 The pipeline tests reuse the one run over the demo inbox plus hostile files
-(tests/test_fuzz.py `hostile_run`): the demo's RCOI protocols carry a «ФИО» column
+(`hostile_run`, tests/conftest.py): the demo's RCOI protocols carry a «ФИО» column
 (msoko.demo.layouts.write_exam_protocol), so thousands of real-looking names enter the run.
 """
 from __future__ import annotations
@@ -20,7 +20,7 @@ from openpyxl import load_workbook
 from exports.cells import paper_label, sheet_name
 from exports.workbook import SUPPRESSED_TEXT
 from ingest.readers import read_table_file
-from tests.test_fuzz import FORMULA, HOSTILE, hostile_run  # noqa: F401  (the shared session fixture)
+from tests.test_fuzz import FORMULA, HOSTILE
 
 # A pupil-name column under any spelling a layout or a careless model could give it
 # (school_name, indicator_name, column_name and dropped_name_columns are not about pupils).
@@ -42,7 +42,7 @@ def pupil_names(inbox: Path) -> set[str]:
 
 
 @pytest.fixture(scope="module")
-def names(hostile_run):  # noqa: F811
+def names(hostile_run):
     found = pupil_names(hostile_run["inbox"])
     assert len(found) > 1000        # the trap is armed: the demo's protocols carry names
     return found
@@ -73,7 +73,7 @@ def files_with_names(folder: Path, names: set[str], skip) -> dict[str, set[str]]
 
 
 @pytest.mark.slow
-def test_no_name_column_or_name_in_the_warehouse(hostile_run, names):  # noqa: F811
+def test_no_name_column_or_name_in_the_warehouse(hostile_run, names):
     for db in (hostile_run["home"] / "warehouse.duckdb",
                hostile_run["home"] / "published" / "msoko.duckdb"):
         con = duckdb.connect()
@@ -101,7 +101,7 @@ def test_no_name_column_or_name_in_the_warehouse(hostile_run, names):  # noqa: F
 
 
 @pytest.mark.slow
-def test_names_only_in_the_archive_bytes(hostile_run, names):  # noqa: F811
+def test_names_only_in_the_archive_bytes(hostile_run, names):
     home = hostile_run["home"]
     # the run reports the dropped columns instead of their content
     con = duckdb.connect(str(home / "published" / "msoko.duckdb"), read_only=True)
@@ -125,7 +125,7 @@ def test_names_only_in_the_archive_bytes(hostile_run, names):  # noqa: F811
 
 
 @pytest.mark.slow
-def test_small_groups_are_suppressed_in_warehouse_and_workbook(hostile_run):  # noqa: F811
+def test_small_groups_are_suppressed_in_warehouse_and_workbook(hostile_run):
     home = hostile_run["home"]
     con = duckdb.connect(str(home / "published" / "msoko.duckdb"), read_only=True)
     try:
@@ -157,7 +157,7 @@ def test_small_groups_are_suppressed_in_warehouse_and_workbook(hostile_run):  # 
 
 
 @pytest.mark.slow
-def test_input_text_never_becomes_a_formula(hostile_run):  # noqa: F811
+def test_input_text_never_becomes_a_formula(hostile_run):
     books = sorted((hostile_run["home"] / "exports").glob("msoko_*.xlsx"))
     assert books
     seen = False
