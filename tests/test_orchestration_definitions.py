@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from dagster import AssetKey, DagsterInstance
@@ -59,3 +60,16 @@ def test_instance_admits_one_writer(msoko_env):
         pools = instance.get_concurrency_config().pool_config
         assert pools.default_pool_limit == 1
         assert pools.pool_granularity.value == "op"
+
+
+def test_dbt_resource_knows_its_executables_version_without_asking_it():
+    # MsokoDbtCliResource takes dbt's version from the package metadata instead of running
+    # `dbt --version` before every build: that is right only while the executable it runs
+    # is this environment's own dbt-core.
+    from orchestration.dbt_assets import DBT_EXECUTABLE, dbt_resource
+    resource = dbt_resource()
+    assert resource.dbt_executable == str(DBT_EXECUTABLE)
+    assert Path(sys.executable).parent == DBT_EXECUTABLE.parent
+    said = subprocess.run([str(DBT_EXECUTABLE), "--version"], capture_output=True, text=True,
+                          timeout=120).stdout
+    assert f"installed: {resource._cli_version}" in said, said
