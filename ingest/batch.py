@@ -305,7 +305,7 @@ def _rejected_row(frame: pd.DataFrame, idx: int, outcome: RuleOutcome) -> dict:
     row = frame.iloc[idx]
     rule = outcome.rule
     value = row.get(rule.value_column)
-    value = None if pd.isna(value) else str(value)
+    value = None if pd.isna(value) else cells.publishable(str(value))
     column = (row.get(rule.column_name[1:]) if rule.column_name.startswith("@")
               else rule.column_name) or ""
     detail = rule.message.format(value=value if value is not None else "")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ingest import cells
+
 
 @dataclass
 class ParsedFile:
@@ -38,5 +40,6 @@ class ParsedFile:
     def warn(self, row_number: int, column: str, value: str, rule: str, message: str) -> None:
         self.warnings.append({
             "sha256": self.sha256, "sheet": self.sheet, "row_number": row_number,
-            "column_name": column, "value": value, "rule": rule, "message": message,
+            "column_name": column, "value": cells.publishable(value), "rule": rule,
+            "message": message,
         })

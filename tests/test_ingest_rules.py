@@ -231,3 +231,32 @@ def test_suite_results_become_asset_checks_with_failing_values(batch):
                                                "unknown_school": 1}
     samples = check.metadata["failing_values_sample"].value
     assert f"{MATHS1}:12 «балл за 1»=пять (bad_criterion_value)" in samples
+
+
+def test_a_name_typed_into_a_cell_is_not_echoed(tmp_path):
+    # INPUTS.md §8: names never leave the archive. A teacher typed a pupil's name into a
+    # score cell (the row is set aside) and another into the journal-mark cell (the row is
+    # loaded with a warning): both values are shown hidden, with their length, while
+    # «пять» and «ж» elsewhere in this suite are shown as they are.
+    from msoko.demo.layouts import fis_oko_file_name, write_vpr_export
+    from tests.test_pipeline_skeleton import MATHS, build_inbox, pupil
+    inbox = tmp_path / "inbox"
+    build_inbox(inbox)
+    path = inbox / "2020-2021" / "vpr-spring" / "sch000001" / "имена" / fis_oko_file_name(MATHS, 4, 2021)
+    path.parent.mkdir()
+    write_vpr_export(path, [
+        pupil("sch000001", "50001", ["Иванов Пётр", 1, 1, 1], total=3),
+        pupil("sch000001", "50002", [1, 1, 1, 1], journal="Петрова А."),
+        pupil("sch000001", "50003", [1, 1, 1, 1], journal="Отсутствовал"),
+    ], n_criteria=4)
+    validated = validate_batch(parse_inbox(archive_inbox(inbox, tmp_path / "archive")))
+    rel = path.relative_to(inbox).as_posix()
+    aside = [r for r in validated.tables["rejected_rows"].to_pylist() if r["path"] == rel]
+    warned = {w["row_number"]: w["value"] for w in validated.tables["row_warnings"].to_pylist()
+              if w["path"] == rel and w["rule"] == "journal_mark_unclear"}
+    assert [(r["row_number"], r["rule"], r["value"]) for r in aside] == [
+        (2, "bad_criterion_value", "[скрыто: текст из 11 симв., возможно ФИО]")]
+    assert "Иванов" not in aside[0]["message"] and "строка 2" in aside[0]["message"]
+    assert warned == {3: "[скрыто: текст из 10 симв., возможно ФИО]", 4: "Отсутствовал"}
+    everything = repr([t.to_pylist() for t in validated.tables.values()])
+    assert "Иванов" not in everything and "Петрова" not in everything
