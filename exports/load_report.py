@@ -19,7 +19,7 @@ one table of every window × school from audit.load_report.
 
 Text from files (paths, values, school names) is written with `write_string`, so a cell like
 «=HYPERLINK(…)» stays text whatever the workbook's options; stand-alone files are also
-opened with strings_to_formulas=False, as exports/workbook.py does.
+opened with the yearly workbook's options (exports/cells.py `workbook_options`).
 """
 from __future__ import annotations
 
@@ -28,6 +28,9 @@ from pathlib import Path
 
 import duckdb
 import xlsxwriter
+
+from exports.atomic import atomic_target
+from exports.cells import workbook_options
 
 MAX_SHEET_NAME = 31
 STATUS_RU = {"accepted": "принят", "rejected": "отклонён", "superseded": "заменён новой версией"}
@@ -230,11 +233,12 @@ def write_school_load_report(path: Path, warehouse: Path, academic_year: str | N
     if report is None:
         return None
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
-                                         "strings_to_numbers": False})
-    try:
-        write_load_report_sheet(wb, report)
-    finally:
-        wb.close()
+    # Written beside and renamed, so a school is never e-mailed half a file; the yearly
+    # workbook's options (rows are written top to bottom, so constant memory holds).
+    with atomic_target(path) as tmp:
+        wb = xlsxwriter.Workbook(str(tmp), workbook_options())
+        try:
+            write_load_report_sheet(wb, report)
+        finally:
+            wb.close()
     return path
