@@ -21,17 +21,18 @@ ABSENT_VARIANT = "отсутствовал"
 LOGIN = re.compile(r"^(sch|edu)(\d+)$")
 
 
-# A capitalised Cyrillic word of three letters or more: how a pupil's surname or first name
-# looks when it is typed into a score, mark or code cell. No value msoko accepts has one.
-_NAME_LIKE = re.compile(r"[А-ЯЁ][а-яё]{2,}")
+# A Cyrillic word of three letters or more that starts with a capital («Иванов», «ИВАНОВ»):
+# how a pupil's surname or first name looks when it is typed into a score, mark or code
+# cell. No value msoko accepts has one.
+_NAME_LIKE = re.compile(r"[А-ЯЁ][а-яёА-ЯЁ]{2,}")
 KNOWN_CAPITALISED = {ABSENT_VARIANT}
 
 
 def publishable(text: str | None) -> str | None:
     """A cell's text as the warehouse, the workbook and the load report may show it. A
     pupil's name typed into the wrong column must not leave the archive (INPUTS.md §8):
-    text with a capitalised Cyrillic word is replaced by a note of its length; the file,
-    row and column beside it still say which cell to correct."""
+    text with such a word is replaced by a note of its length; the file, row and column
+    beside it still say which cell to correct."""
     if text is None:
         return None
     if any(word.lower() not in KNOWN_CAPITALISED for word in _NAME_LIKE.findall(text)):

@@ -248,6 +248,7 @@ def test_a_name_typed_into_a_cell_is_not_echoed(tmp_path):
         pupil("sch000001", "50001", ["Иванов Пётр", 1, 1, 1], total=3),
         pupil("sch000001", "50002", [1, 1, 1, 1], journal="Петрова А."),
         pupil("sch000001", "50003", [1, 1, 1, 1], journal="Отсутствовал"),
+        pupil("sch000001", "50004", [1, 1, 1, 1], journal="СИДОРОВ"),
     ], n_criteria=4)
     validated = validate_batch(parse_inbox(archive_inbox(inbox, tmp_path / "archive")))
     rel = path.relative_to(inbox).as_posix()
@@ -257,6 +258,7 @@ def test_a_name_typed_into_a_cell_is_not_echoed(tmp_path):
     assert [(r["row_number"], r["rule"], r["value"]) for r in aside] == [
         (2, "bad_criterion_value", "[скрыто: текст из 11 симв., возможно ФИО]")]
     assert "Иванов" not in aside[0]["message"] and "строка 2" in aside[0]["message"]
-    assert warned == {3: "[скрыто: текст из 10 симв., возможно ФИО]", 4: "Отсутствовал"}
+    assert warned == {3: "[скрыто: текст из 10 симв., возможно ФИО]", 4: "Отсутствовал",
+                      5: "[скрыто: текст из 7 симв., возможно ФИО]"}
     everything = repr([t.to_pylist() for t in validated.tables.values()])
-    assert "Иванов" not in everything and "Петрова" not in everything
+    assert "Иванов" not in everything and "Петрова" not in everything and "СИДОРОВ" not in everything

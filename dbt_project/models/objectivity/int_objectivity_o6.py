@@ -6,8 +6,8 @@ maximum score from one year to the next. Flagged when Δ lies outside
 [Q25 − 3·IQR, Q75 + 3·IQR] of all schools' Δ for that paper (quartiles with linear
 interpolation, over schools with at least 10 participants in both years) and Welch's t-test
 of the two years' pupil shares (as scipy.stats.ttest_ind with equal_var=False) gives
-p < 0.01, so a small school is not flagged by noise alone. statistic = Δ, threshold = the bound on Δ's
-side of the median; details carry both bounds, the quartiles and the t-test.
+p < 0.01, so a small school is not flagged by noise alone. statistic = Δ, threshold = the
+bound on Δ's side of the median; details carry both bounds, the quartiles and the t-test.
 Each school-year is read as its count, mean and variance (aggregated in DuckDB), and the
 t-test is computed from those: the same test without bringing a region's 1.2M pupil shares
 into pandas. The p-value comes from Student's t distribution (scipy.special.stdtr), which O4
