@@ -29,10 +29,19 @@ from orchestration.partitions import (MAX_SCHOOLS_IN_TAG, UNPLACED, WINDOWS, ful
                                       school_of, schools_tag, submission_of, window_of)
 
 FULL_RUN_JOB = "msoko__full_run"
-# How often the daemon looks at the inbox. A minute by default; MSOKO_SENSOR_SECONDS sets it
-# (at least 10: each tick walks the inbox and Dagster stores its cursor).
-TICK_SECONDS = max(10, int(os.environ.get("MSOKO_SENSOR_SECONDS") or 60))
 REFERENCE = "reference"
+
+
+def tick_seconds(environ=os.environ) -> int:
+    """How often the daemon looks at the inbox: a minute, or MSOKO_SENSOR_SECONDS (at least
+    10: each tick walks the inbox and Dagster stores its cursor)."""
+    raw = (environ.get("MSOKO_SENSOR_SECONDS") or "60").strip()
+    if not raw.isdigit():
+        raise ValueError(f"MSOKO_SENSOR_SECONDS: ожидается целое число секунд, получено «{raw}»")
+    return max(10, int(raw))
+
+
+TICK_SECONDS = tick_seconds()
 
 
 def _digest(items) -> str:

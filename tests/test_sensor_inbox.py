@@ -177,3 +177,12 @@ def test_many_folders_of_a_window_run_it_whole(inbox_and_ticker, monkeypatch):
     [request] = ticker.tick().run_requests
     # More changed folders than a tag should carry: the window is read whole.
     assert request.partition_key == WINDOW and SCHOOLS_TAG not in request.tags
+
+
+def test_tick_interval_from_the_environment():
+    from orchestration.sensors import tick_seconds
+    assert tick_seconds({}) == 60
+    assert tick_seconds({"MSOKO_SENSOR_SECONDS": " 30 "}) == 30
+    assert tick_seconds({"MSOKO_SENSOR_SECONDS": "2"}) == 10          # a floor, not an error
+    with pytest.raises(ValueError, match="целое число секунд, получено «полминуты»"):
+        tick_seconds({"MSOKO_SENSOR_SECONDS": "полминуты"})
