@@ -53,7 +53,8 @@ def formats(wb) -> dict:
     }
 
 
-# The only ways a sheet writes a cell; write_text and write_number alone call the worksheet.
+# The only ways a sheet writes a cell; write_text, write_number and write_blank alone call
+# the worksheet.
 # Its put_string / put_number / put_blank are write_string / write_number / write_blank
 # without the A1-notation decorator and with the cell's XML rendered once
 # (exports/xlsx_fast.py): ≈1.7M cells at region size.
@@ -66,9 +67,14 @@ def write_text(ws, row, col, value, fmt, style="text"):
 def write_number(ws, row, col, value, fmt, style="num"):
     """A number as it is (a count, a score, a share); None leaves a blank cell in style."""
     if value is None:
-        ws.put_blank(row, col, fmt[style])
+        write_blank(ws, row, col, fmt, style)
     else:
         ws.put_number(row, col, value, fmt[style])
+
+
+def write_blank(ws, row, col, fmt, style="text"):
+    """An empty cell that still carries its style (borders of a table)."""
+    ws.put_blank(row, col, fmt[style])
 
 
 def write_measure(ws, row, col, value, unit, fmt, suppressed=False, alarm=False):
@@ -77,7 +83,7 @@ def write_measure(ws, row, col, value, unit, fmt, suppressed=False, alarm=False)
     if suppressed:
         write_text(ws, row, col, SUPPRESSED_TEXT, fmt, "muted")
     elif value is None:
-        write_number(ws, row, col, None, fmt, "text")
+        write_blank(ws, row, col, fmt)
     elif unit == "%":
         write_number(ws, row, col, float(value) / 100.0, fmt, "pct_flag" if alarm else "pct")
     else:
@@ -87,7 +93,7 @@ def write_measure(ws, row, col, value, unit, fmt, suppressed=False, alarm=False)
 def write_cell(ws, row, col, value, fmt):
     """A plain table cell: numbers as numbers, booleans in words, everything else as text."""
     if value is None:
-        write_number(ws, row, col, None, fmt, "text")
+        write_blank(ws, row, col, fmt)
     elif isinstance(value, bool):
         write_text(ws, row, col, "да" if value else "нет", fmt)
     elif isinstance(value, (int, float)):

@@ -5,7 +5,8 @@ coloured by mark, so each mark boundary is where the colour changes.
 Both read pupils' marks from intermediate.int_pupil_papers (one row per pupil × paper)."""
 from __future__ import annotations
 
-from exports.cells import MIN_PUBLISHED, SUPPRESSED_TEXT, paper_label, write_number, write_text
+from exports.cells import (MIN_PUBLISHED, SUPPRESSED_TEXT, paper_label, write_blank, write_number,
+                           write_text)
 from exports.tables import write_title
 
 MARK_COLOURS = {2: "#C00000", 3: "#F4B183", 4: "#A9D18E", 5: "#548235"}
@@ -157,7 +158,7 @@ def score_histogram_sheet(wb, fmt, con, year, municipalities, tables):
                     if m == mark:
                         write_number(ws, row, c, n, fmt, "int")
                     else:
-                        write_number(ws, row, c, None, fmt, "int")
+                        write_blank(ws, row, c, fmt, "int")
                 if with_expected:
                     cf = expected.get((p, g, s, score))
                     if cf is not None:

@@ -10,7 +10,7 @@ shows a director. Per flagged school and paper:
 Reads marts.objectivity_flags, marts.objectivity_histograms and marts.vpr_mark_vs_journal."""
 from __future__ import annotations
 
-from exports.cells import paper_label, write_number, write_text
+from exports.cells import paper_label, write_blank, write_number, write_text
 from exports.charts import MARKS, ROW_PX, mark_histogram_chart, papers_with_scales
 from exports.tables import write_title
 from exports.warehouse_reads import missing_note
@@ -92,7 +92,7 @@ def _journal_cells(journal) -> dict[int, list]:
 def _write_right(ws, fmt, row, cells) -> None:
     for col, value, kind in cells:
         if value is None:
-            write_number(ws, row, col, None, fmt, "int")
+            write_blank(ws, row, col, fmt, "int")
         elif kind == "num":
             write_number(ws, row, col, value, fmt, "num")
         else:
@@ -142,7 +142,7 @@ def flagged_schools_sheet(wb, fmt, con, year, names, tables):
                 if m == mark and share is not None:
                     write_number(ws, row, c, 100 * share, fmt, "num")
                 else:
-                    write_number(ws, row, c, None, fmt, "int")
+                    write_blank(ws, row, c, fmt, "int")
             if expected is not None:
                 write_number(ws, row, 5, 100 * expected, fmt, "num")
             _write_right(ws, fmt, row, right.get(i, []))
