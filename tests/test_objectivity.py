@@ -317,14 +317,26 @@ def test_o6_welch_with_unequal_variances():
     # a = 0.04/10 = 0.004, b = 0.01/20 = 0.0005, se = √0.0045 = 0.067082, t = 0.3/se = 4.4721;
     # df = 0.0045² / (0.004²/9 + 0.0005²/19) = 2.025e-5 / 1.790936e-6 = 11.3069 (not 28);
     # two-sided p from Student's t with 11.31 df: 0.00088.
+    welch = _o6_model()._welch(Year(n=10, mean=0.8, var=0.04), Year(n=20, mean=0.5, var=0.01))
+    assert welch["t"] == pytest.approx(4.4721, abs=1e-4)
+    assert welch["df"] == pytest.approx(11.3069, abs=1e-4)
+    assert welch["p_value"] == pytest.approx(0.00088, abs=1e-5)
+
+
+def test_o6_welch_is_undefined_without_variance():
+    # Every pupil of each year has the same share (0.8 against 0.5): se = √(0/10 + 0/12) = 0,
+    # no t statistic. The check reports insufficient data, and details hold JSON nulls.
+    welch = _o6_model()._welch(Year(n=10, mean=0.8, var=0.0), Year(n=12, mean=0.5, var=0.0))
+    assert welch == {"t": None, "p_value": None, "df": None}
+
+
+def _o6_model():
+    """The dbt Python model's module, loaded from its file as dbt-duckdb does."""
     path = REPO_ROOT / "dbt_project" / "models" / "objectivity" / "int_objectivity_o6.py"
     spec = importlib.util.spec_from_file_location("int_objectivity_o6", path)
     o6 = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(o6)
-    welch = o6._welch(Year(n=10, mean=0.8, var=0.04), Year(n=20, mean=0.5, var=0.01))
-    assert welch["t"] == pytest.approx(4.4721, abs=1e-4)
-    assert welch["df"] == pytest.approx(11.3069, abs=1e-4)
-    assert welch["p_value"] == pytest.approx(0.00088, abs=1e-5)
+    return o6
 
 
 def test_flags_never_flag_insufficient_data(home):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from dagster import AssetKey, DagsterInstance
@@ -69,7 +68,6 @@ def test_dbt_resource_knows_its_executables_version_without_asking_it():
     from orchestration.dbt_assets import DBT_EXECUTABLE, dbt_resource
     resource = dbt_resource()
     assert resource.dbt_executable == str(DBT_EXECUTABLE)
-    assert Path(sys.executable).parent == DBT_EXECUTABLE.parent
     said = subprocess.run([str(DBT_EXECUTABLE), "--version"], capture_output=True, text=True,
                           timeout=120).stdout
     assert f"installed: {resource._cli_version}" in said, said
