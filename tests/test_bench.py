@@ -47,6 +47,27 @@ def test_region_generator_writes_real_layouts_deterministically(tmp_path):
     assert region.generate(3, seed=7, out=tmp_path / "a") == inbox
 
 
+def test_region_journal_marks_follow_scores_except_in_planted_schools():
+    # Journal marks drawn at random made O2 flag half the region's papers and the workbook
+    # chart thousands of them. A teacher's mark follows the score (the scale written by
+    # write_reference: «3» from 30 %, «4» from 55 %, «5» from 80 %): the same mark 60 % of
+    # the time, one higher 25 %, one lower 15 %, never further off.
+    import random
+    paper = region.PAPERS[1]                                # grade 4 mathematics
+    assert paper.max_score == 22             # «3» from 6.6, «4» from 12.1, «5» from 17.6 points
+    planted_index = region.INFLATED_EVERY // 3
+    honest, planted = region.schools(planted_index + 1, seed=1)[-2:]
+    assert planted.index == planted_index
+    rng = random.Random(3)
+    vpr_mark = {0: 2, 6: 2, 7: 3, 12: 3, 13: 4, 17: 4, 18: 5, 22: 5}   # score -> mark, by hand
+    for score, mark in vpr_mark.items():
+        marks = [region._journal_mark(rng, honest, paper, score) for _ in range(2000)]
+        assert all(abs(m - mark) <= 1 and 2 <= m <= 5 for m in marks), score
+        assert 0.55 < marks.count(mark) / len(marks) < 0.65 or mark in (2, 5), score
+    # the planted school gives 4s and 5s whatever the pupil wrote
+    assert {region._journal_mark(rng, planted, paper, 0) for _ in range(200)} == {4, 5}
+
+
 def test_subset_links_the_first_schools(tmp_path):
     inbox = region.generate(4, seed=7, out=tmp_path, workers=1)
     half = region.subset(inbox, 0.5, tmp_path / "half")
