@@ -13,6 +13,7 @@ from __future__ import annotations
 from exports.cells import paper_label, write_blank, write_number, write_text
 from exports.charts import MARKS, ROW_PX, mark_histogram_chart, papers_with_scales
 from exports.tables import write_title
+from exports.texts import FLAGS_SHEET
 from exports.warehouse_reads import missing_note
 
 SHEET = "Графики объективности"
@@ -22,31 +23,51 @@ JOURNAL_COLOURS = {"Понизили": "#2E75B6", "Подтвердили": "#A9
 JOURNAL_COL = 16                          # column Q: right of the histogram chart
 
 
-# The VPR papers a flag of O1, O2 or O4 marks, one row per school × paper.
+# A municipality's few flagged papers are all charted. A region's can be thousands (O1
+# alone flagged ≈1,400 of ≈4,000 papers in the benchmark region), and a sheet of thousands
+# of charts is one nobody scrolls and Excel opens in minutes: the sheet then charts this
+# many, the most flagged first, and names how many it leaves to the flags sheet.
+CHARTED_PAPERS_MAX = 300
+
+# The VPR papers a flag of O1, O2 or O4 marks, one row per school × paper, the strongest
+# evidence first: more checks, then O4 (a statistical test on the score distribution), then
+# O2 (journal marks against scores) before O1 alone (a high mean, which a strong school has).
 FLAGGED = """
-    select school_login, municipality, procedure, grade, subject,
-           string_agg(check_code, ', ' order by check_code) as checks
-    from marts.objectivity_flags
-    where academic_year = $year and flagged and check_code in ('O1', 'O2', 'O4')
-      and procedure = 'vpr'
-    group by all"""
+    select *, row_number() over (order by n_checks desc, has_o4 desc, has_o2 desc,
+                                 municipality, school_login, grade, subject) as severity_rank
+    from (
+        select school_login, municipality, procedure, grade, subject,
+               string_agg(check_code, ', ' order by check_code) as checks,
+               count(*) as n_checks, bool_or(check_code = 'O4') as has_o4,
+               bool_or(check_code = 'O2') as has_o2
+        from marts.objectivity_flags
+        where academic_year = $year and flagged and check_code in ('O1', 'O2', 'O4')
+          and procedure = 'vpr'
+        group by all)"""
 
 
-def _flagged_papers(con, year):
-    return con.execute(f"select * from ({FLAGGED}) "
-                       "order by municipality, school_login, procedure, grade, subject",
+def _flagged_papers(con, year) -> tuple[list[tuple], int]:
+    """(the papers to chart in reading order: municipality, school, paper; how many are
+    flagged in all)."""
+    rows = con.execute(f"""
+        select school_login, municipality, procedure, grade, subject, checks, flagged
+        from (select *, count(*) over () as flagged from ({FLAGGED}))
+        where severity_rank <= {CHARTED_PAPERS_MAX}
+        order by municipality, school_login, procedure, grade, subject""",
                        {"year": year}).fetchall()
+    return [r[:-1] for r in rows], (rows[0][-1] if rows else 0)
 
 
 def _school_histograms(con, year) -> dict[tuple, list]:
     """(login, procedure, grade, subject) -> [(primary_score, pupils, share, counterfactual
-    share)] of every flagged paper, in one query: a query per paper cost ≈3 ms, ≈8 s over
+    share)] of every charted paper, in one query: a query per paper cost ≈3 ms, ≈8 s over
     a region's ≈2,700 flagged papers."""
     rows = con.execute(f"""
         select h.school_login, h.procedure, h.grade, h.subject,
                h.primary_score, h.pupils, h.share, h.counterfactual_share
         from marts.objectivity_histograms h
-        semi join ({FLAGGED}) f using (school_login, procedure, grade, subject)
+        semi join (select * from ({FLAGGED}) where severity_rank <= {CHARTED_PAPERS_MAX}) f
+            using (school_login, procedure, grade, subject)
         where h.academic_year = $year and h.level = 'school'
         order by h.primary_score""", {"year": year}).fetchall()
     out: dict[tuple, list] = {}
@@ -102,7 +123,7 @@ def _write_right(ws, fmt, row, cells) -> None:
 def flagged_schools_sheet(wb, fmt, con, year, names, tables):
     if any(t not in tables for t in NEEDED):
         return missing_note(next(t for t in NEEDED if t not in tables), SHEET)
-    papers = _flagged_papers(con, year)
+    papers, flagged = _flagged_papers(con, year)
     if not papers:
         return None                       # no school flagged: nothing to chart, no sheet
     boundaries = {(p, g, s): rest for p, g, s, *rest in papers_with_scales(con, year)}
@@ -113,7 +134,10 @@ def flagged_schools_sheet(wb, fmt, con, year, names, tables):
         "Слева — распределение первичных баллов школы (доля участников), столбцы окрашены по "
         "отметке; пунктир — ожидаемое распределение по региону без пиков у границ отметок "
         "(проверка O4).",
-        "Справа — отметки ВПР против отметок по журналу: школа, муниципалитет, регион."])
+        "Справа — отметки ВПР против отметок по журналу: школа, муниципалитет, регион.",
+        *([f"Графики — для {len(papers)} из {flagged} работ с признаками: сначала с наибольшим "
+           "числом признаков, затем с признаками O4 и O2. Признаки всех работ — на листе "
+           f"«{FLAGS_SHEET}»."] if flagged > len(papers) else [])])
     ws.set_column(0, 5, 11)
     ws.set_column(JOURNAL_COL, JOURNAL_COL, 20)
     ws.set_column(JOURNAL_COL + 1, JOURNAL_COL + 3, 13)

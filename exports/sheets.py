@@ -6,7 +6,7 @@ from __future__ import annotations
 from exports.cells import (LEVEL_RU, MIN_PUBLISHED, paper_label, write_cell, write_measure,
                            write_text)
 from exports.tables import SUPPRESSED, write_table, write_title
-from exports.texts import COLUMN_RU, check_meaning, check_name
+from exports.texts import COLUMN_RU, FLAGS_SHEET, check_meaning, check_name
 from exports.warehouse_reads import columns, missing_note
 from exports.objectivity_charts import flagged_schools_sheet
 
@@ -49,7 +49,7 @@ def objectivity_index_sheet(wb, fmt, con, year, names, tables):
 
 
 def objectivity_flags_sheet(wb, fmt, con, year, names, tables):
-    sheet = "Признаки необъективности"
+    sheet = FLAGS_SHEET
     if "marts.objectivity_flags" not in tables:
         return missing_note("marts.objectivity_flags", sheet)
     counts = dict(con.execute("""select status, count(*) from marts.objectivity_flags

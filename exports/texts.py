@@ -2,6 +2,9 @@
 reports so an official reads the same explanation in both."""
 from __future__ import annotations
 
+# The workbook sheet listing every objectivity flag; other sheets refer readers to it.
+FLAGS_SHEET = "Признаки необъективности"
+
 CHECKS = {
     "O1": ("Завышенный средний балл",
            "средний балл школы заметно выше регионального: даже нижняя граница его 95%-го "
