@@ -214,9 +214,10 @@ def run_over_hostile_inbox(root: Path) -> dict:
         write(inbox / rel)
     env = {**os.environ, "MSOKO_INBOX": str(inbox), "MSOKO_HOME": str(home)}
     env.pop("MSOKO_FAULT", None)
-    proc = subprocess.Popen([sys.executable, "-m", "msoko.cli", "run"], cwd=REPO_ROOT, env=env,
-                            stdout=open(root / "run.log", "w"), stderr=subprocess.STDOUT)
-    _, status, usage = os.wait4(proc.pid, 0)
+    with open(root / "run.log", "w") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "msoko.cli", "run"], cwd=REPO_ROOT,
+                                env=env, stdout=log, stderr=subprocess.STDOUT)
+        _, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
     return {"inbox": inbox, "home": home, "returncode": proc.returncode,
             "demo_files": len(sources),
