@@ -184,7 +184,7 @@ INFLATED_EVERY = 40
 def _journal_mark(rng: random.Random, school: School, paper: Paper, score: int) -> int:
     if school.index % INFLATED_EVERY == INFLATED_EVERY // 3:
         return rng.choice((4, 4, 5, 5, 5))
-    share = score / paper.max_score        # the scale written by write_reference
+    share = score / paper.max_score        # the shares write_reference's scale rounds
     mark = 5 if share >= 0.8 else 4 if share >= 0.55 else 3 if share >= 0.3 else 2
     r = rng.random()
     return max(2, min(5, mark if r < 0.6 else mark + 1 if r < 0.85 else mark - 1))

@@ -49,9 +49,9 @@ def test_region_generator_writes_real_layouts_deterministically(tmp_path):
 
 def test_region_journal_marks_follow_scores_except_in_planted_schools():
     # Journal marks drawn at random made O2 flag half the region's papers and the workbook
-    # chart thousands of them. A teacher's mark follows the score (the scale written by
-    # write_reference: «3» from 30 %, «4» from 55 %, «5» from 80 %): the same mark 60 % of
-    # the time, one higher 25 %, one lower 15 %, never further off.
+    # chart thousands of them. A teacher's mark follows the score («3» from 30 %, «4» from
+    # 55 %, «5» from 80 % of the maximum, the shares write_reference's scale rounds): the
+    # same mark 60 % of the time, one higher 25 %, one lower 15 %, never further off.
     import random
     paper = region.PAPERS[1]                                # grade 4 mathematics
     assert paper.max_score == 22             # «3» from 6.6, «4» from 12.1, «5» from 17.6 points
