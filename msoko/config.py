@@ -13,6 +13,8 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+# Every home's warehouse has this name: dbt names the database after it (`warehouse`).
+WAREHOUSE_FILE = "warehouse.duckdb"
 
 
 @dataclass(frozen=True)
@@ -22,7 +24,7 @@ class Paths:
 
     @property
     def warehouse(self) -> Path:
-        return self.home / "warehouse.duckdb"
+        return self.home / WAREHOUSE_FILE
 
     @property
     def archive(self) -> Path:

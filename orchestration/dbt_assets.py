@@ -20,7 +20,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 from packaging import version
 
 from msoko import faults
-from msoko.config import DBT_PROJECT_DIR
+from msoko.config import DBT_PROJECT_DIR, WAREHOUSE_FILE
 from orchestration.ingest_assets import WAREHOUSE_POOL
 from orchestration.resources import MsokoPaths
 
@@ -34,9 +34,12 @@ msoko_dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PRO
 
 
 def _project_sources() -> list[Path]:
+    """What the manifest is parsed from: the project's files, and how msoko parses it
+    (this module's environment for `dbt parse`, the launcher)."""
     return [p for p in DBT_PROJECT_DIR.rglob("*")
             if p.is_file() and p.suffix in {".sql", ".yml", ".csv", ".py"}
-            and "target" not in p.parts and "logs" not in p.parts]
+            and "target" not in p.parts and "logs" not in p.parts] + [
+        Path(__file__), Path(__file__).with_name("dbt_launcher.py")]
 
 
 def ensure_manifest() -> Path:
@@ -51,7 +54,10 @@ def ensure_manifest() -> Path:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if MANIFEST.exists() and MANIFEST.stat().st_mtime >= newest:
             return MANIFEST
-        env = {**os.environ, "MSOKO_WAREHOUSE": os.environ.get("MSOKO_WAREHOUSE", ":memory:")}
+        # Parsed for a file named as every home's warehouse (`dbt parse` opens no file):
+        # the parse state dagster-dbt copies into a fresh home is then reused there
+        # (orchestration/dbt_launcher.py).
+        env = {**os.environ, "MSOKO_WAREHOUSE": str(TARGET_PATH / "parse" / WAREHOUSE_FILE)}
         subprocess.run([str(DBT_EXECUTABLE), "parse", "--quiet",
                         "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
                         "--target-path", str(TARGET_PATH)], check=True, env=env,
@@ -94,8 +100,9 @@ def build_dbt_assets():
     return msoko_dbt_models
 
 
-# The venv's dbt, so runs work without the venv on PATH (make, cron, tests).
-DBT_EXECUTABLE = Path(sys.executable).with_name("dbt")
+# The venv's dbt (through msoko-dbt: orchestration/dbt_launcher.py), so runs work without
+# the venv on PATH (make, cron, tests).
+DBT_EXECUTABLE = Path(sys.executable).with_name("msoko-dbt")
 
 
 class MsokoDbtCliResource(DbtCliResource):

@@ -71,3 +71,29 @@ def test_dbt_resource_knows_its_executables_version_without_asking_it():
     said = subprocess.run([str(DBT_EXECUTABLE), "--version"], capture_output=True, text=True,
                           timeout=120).stdout
     assert f"installed: {resource._cli_version}" in said, said
+
+
+def test_a_fresh_home_reuses_the_projects_parse_state(tmp_path):
+    # msoko-dbt leaves the warehouse's path out of dbt's partial-parse check, so the state
+    # parsed once for the project (copied into each home's target, as dagster-dbt does)
+    # spares every fresh home a full parse. The database name dbt derives from the file's
+    # name stays in the check: a warehouse under another name is parsed afresh.
+    import shutil
+
+    from msoko.config import DBT_PROJECT_DIR, WAREHOUSE_FILE
+    from orchestration.dbt_assets import DBT_EXECUTABLE, TARGET_PATH, ensure_manifest
+    ensure_manifest()
+
+    def parse(warehouse, target):
+        target.mkdir(parents=True)
+        shutil.copy(TARGET_PATH / "partial_parse.msgpack", target)
+        return subprocess.run(
+            [str(DBT_EXECUTABLE), "parse", "--project-dir", str(DBT_PROJECT_DIR),
+             "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(target)],
+            env={**os.environ, "MSOKO_WAREHOUSE": str(warehouse)}, cwd=DBT_PROJECT_DIR,
+            capture_output=True, text=True, timeout=300, check=True).stdout
+
+    home = parse(tmp_path / "home" / WAREHOUSE_FILE, tmp_path / "home" / "dbt_target")
+    assert "Registered adapter" in home and "partial parsing" not in home, home
+    renamed = parse(tmp_path / "other" / "analytics.duckdb", tmp_path / "other" / "dbt_target")
+    assert "Unable to do partial parsing because profile has changed" in renamed, renamed
