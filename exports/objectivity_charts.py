@@ -46,13 +46,20 @@ FLAGGED = """
         group by all)"""
 
 
+def _charted() -> str:
+    """The flagged papers the sheet charts, each with the number flagged in all (the window
+    counts before QUALIFY keeps the first CHARTED_PAPERS_MAX). Built per call: tests lower
+    the cap."""
+    return (f"select *, count(*) over () as flagged_total from ({FLAGGED}) "
+            f"qualify severity_rank <= {CHARTED_PAPERS_MAX}")
+
+
 def _flagged_papers(con, year) -> tuple[list[tuple], int]:
     """(the papers to chart in reading order: municipality, school, paper; how many are
     flagged in all)."""
     rows = con.execute(f"""
-        select school_login, municipality, procedure, grade, subject, checks, flagged
-        from (select *, count(*) over () as flagged from ({FLAGGED}))
-        where severity_rank <= {CHARTED_PAPERS_MAX}
+        select school_login, municipality, procedure, grade, subject, checks, flagged_total
+        from ({_charted()})
         order by municipality, school_login, procedure, grade, subject""",
                        {"year": year}).fetchall()
     return [r[:-1] for r in rows], (rows[0][-1] if rows else 0)
@@ -66,8 +73,7 @@ def _school_histograms(con, year) -> dict[tuple, list]:
         select h.school_login, h.procedure, h.grade, h.subject,
                h.primary_score, h.pupils, h.share, h.counterfactual_share
         from marts.objectivity_histograms h
-        semi join (select * from ({FLAGGED}) where severity_rank <= {CHARTED_PAPERS_MAX}) f
-            using (school_login, procedure, grade, subject)
+        semi join ({_charted()}) f using (school_login, procedure, grade, subject)
         where h.academic_year = $year and h.level = 'school'
         order by h.primary_score""", {"year": year}).fetchall()
     out: dict[tuple, list] = {}

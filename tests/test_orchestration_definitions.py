@@ -67,7 +67,6 @@ def test_dbt_resource_knows_its_executables_version_without_asking_it():
     # is this environment's own dbt-core.
     from orchestration.dbt_assets import DBT_EXECUTABLE, dbt_resource
     resource = dbt_resource()
-    assert resource.dbt_executable == str(DBT_EXECUTABLE)
     said = subprocess.run([str(DBT_EXECUTABLE), "--version"], capture_output=True, text=True,
                           timeout=120).stdout
     assert f"installed: {resource._cli_version}" in said, said
