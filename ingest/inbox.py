@@ -8,6 +8,7 @@ arrived is silently skipped.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -57,14 +58,32 @@ def display_path(rel: Path) -> str:
 
 
 def walk_files(root: Path):
-    """Regular files below root, sorted; symlinks are never followed (a hostile inbox
-    could point them anywhere on the machine)."""
-    if not root.exists():
-        return
-    for path in sorted(root.rglob("*")):
-        if path.is_symlink() or not path.is_file():
-            continue
-        yield path
+    """Regular files below root, in sorted path order; symlinks are never followed (a
+    hostile inbox could point them anywhere on the machine). Walked with os.scandir, whose
+    entries already know their type: `sorted(Path.rglob)` with is_symlink/is_file took
+    ≈2–3 s over a region's 20,000 files, and every run walks the inbox three times (the
+    sensor, the archive, the read)."""
+    stack = [iter(_sorted_entries(root))]
+    while stack:
+        for entry in stack[-1]:
+            if entry.is_dir(follow_symlinks=False):
+                # Depth first, siblings by name: the order of sorted(Path) over the tree.
+                stack.append(iter(_sorted_entries(entry.path)))
+                break
+            if entry.is_file(follow_symlinks=False):
+                yield Path(entry.path)
+        else:
+            stack.pop()
+
+
+def _sorted_entries(folder) -> list[os.DirEntry]:
+    """A folder's entries by name; none for a folder that is missing or unreadable (as
+    Path.rglob skipped them)."""
+    try:
+        with os.scandir(folder) as entries:
+            return sorted(entries, key=lambda e: e.name)
+    except (FileNotFoundError, NotADirectoryError, PermissionError):
+        return []
 
 
 def inbox_file(inbox: Path, path: Path) -> InboxFile:

@@ -10,7 +10,7 @@ import zipfile
 import pytest
 
 from ingest.batch import archive_inbox, parse_inbox, validate_batch
-from ingest.inbox import scan_inbox
+from ingest.inbox import scan_inbox, walk_files
 from ingest.reference import ReferenceTables
 from ingest.batch import parse_file
 from msoko.demo import layouts as L
@@ -104,3 +104,28 @@ def test_a_200_000_row_file_is_read_and_normalised(tmp_path):
     assert parsed.status == "parsed" and parsed.rows_read == 200_000
     assert {r["primary_score"] for r in parsed.rows} == {15} and len(parsed.criteria) == 3_000_000
     assert elapsed < 120, elapsed
+
+
+def test_the_inbox_walk_never_follows_a_link_out_of_the_inbox(tmp_path):
+    """A school folder that is a symlink to /etc, or a «file» that links to a secret, is
+    not read: only regular files inside the inbox are, in sorted path order (the order
+    of sorted(Path.rglob), which the walk replaced for speed)."""
+    outside = tmp_path / "outside"
+    (outside / "deep").mkdir(parents=True)
+    (outside / "secret.xlsx").write_bytes(b"secret")
+    (outside / "deep" / "more.xlsx").write_bytes(b"more")
+    inbox = tmp_path / "inbox"
+    folder = inbox / FOLDER
+    folder.mkdir(parents=True)
+    (folder / "b.xlsx").write_bytes(b"b")
+    (folder / "a-b.xlsx").write_bytes(b"ab")
+    (folder / "a").mkdir()
+    (folder / "a" / "z.xlsx").write_bytes(b"z")
+    (folder / "link.xlsx").symlink_to(outside / "secret.xlsx")
+    (inbox / "2023-2024" / "vpr-spring" / "sch100002").symlink_to(outside, target_is_directory=True)
+
+    walked = [p.relative_to(inbox).as_posix() for p in walk_files(inbox)]
+
+    assert walked == [f"{FOLDER}/a/z.xlsx", f"{FOLDER}/a-b.xlsx", f"{FOLDER}/b.xlsx"]
+    assert list(walk_files(inbox / "missing")) == []
+    assert list(walk_files(folder / "b.xlsx")) == []
