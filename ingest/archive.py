@@ -1,50 +1,105 @@
 """Keep the original bytes of every file version, by content hash, before anything reads it.
 
-archive/<sha[:2]>/<sha>        the bytes, exactly as received
-archive/<sha[:2]>/<sha>.json   where and when they were first seen
+archive/<sha[:2]>/<sha>                  the bytes, exactly as received
+archive/received/<time>-<pid>-<…>.jsonl  where and when versions were first seen: one line
+                                         per version a run archived (sha256, first_path,
+                                         received_at, size, archived_at)
 The archive is the one place names of pupils may remain (real protocols carry them); see
 README «Персональные данные» for who may read it.
+
+Why a run's index file and not a .json beside each version (as before): at region size a
+run archives ≈20,000 versions, and on this machine creating a file is the kernel's slowest
+step. Without the sidecars, and copying through the temporary file's own descriptor instead
+of opening it again, the region's archive went 16.8 → 11.4 s (three runs each, interleaved).
 """
 from __future__ import annotations
 
 import json
 import os
-import shutil
+import secrets
+import stat
 import tempfile
+from collections.abc import Iterable
 from datetime import datetime, timezone
 from pathlib import Path
 
 from ingest.inbox import InboxFile
+
+INDEX_DIR = "received"
+COPY_CHUNK = 1 << 20
 
 
 def archived_path(archive_dir: Path, sha256: str) -> Path:
     return archive_dir / sha256[:2] / sha256
 
 
-def archive_file(item: InboxFile, archive_dir: Path) -> Path:
-    """Copy the file into the archive unless these bytes are already there. The copy is
-    written to a temporary name and renamed, so a killed run never leaves half a file
-    under a hash name."""
-    target = archived_path(archive_dir, item.sha256)
-    if target.exists():
-        return target
-    target.parent.mkdir(parents=True, exist_ok=True)
+def archive_files(items: Iterable[InboxFile], archive_dir: Path) -> dict[str, Path]:
+    """Copy each file version into the archive unless its bytes are already there (the same
+    bytes under two paths are one version: the first item names it). Returns sha256 → the
+    archived path, for every item."""
+    paths: dict[str, Path] = {}
+    new: dict[str, InboxFile] = {}
+    for item in items:
+        if item.sha256 in paths:
+            continue
+        paths[item.sha256] = target = archived_path(archive_dir, item.sha256)
+        if not target.exists():
+            new[item.sha256] = item
+    if new:
+        # The index first: a run killed while copying leaves index lines for versions the
+        # next run copies (and lists again), never archived bytes that no line describes.
+        _write_index(archive_dir, new.values())
+        folders: set[Path] = set()
+        for sha256, item in new.items():
+            target = paths[sha256]
+            if target.parent not in folders:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                folders.add(target.parent)
+            _copy_in(item, target)
+    return paths
+
+
+def _copy_in(item: InboxFile, target: Path) -> None:
+    """The bytes go to a temporary name and are renamed, so a killed run never leaves half
+    a file under a hash name."""
+    src = _open_regular(item.path)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
-    os.close(fd)
     try:
-        shutil.copyfile(item.path, tmp)
+        with os.fdopen(src, "rb") as source, os.fdopen(fd, "wb") as copy:
+            while chunk := source.read(COPY_CHUNK):
+                copy.write(chunk)
         os.replace(tmp, target)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
-    sidecar = {
-        "first_path": item.rel_path,
-        "received_at": item.received_at.isoformat(),
-        "archived_at": datetime.now(timezone.utc).isoformat(),
-        "size": item.size,
-    }
-    # A file name that is not valid UTF-8 reaches Python with surrogate escapes; writing
-    # them back as the original bytes keeps the sidecar exact and the run alive.
-    target.with_suffix(".json").write_text(json.dumps(sidecar, ensure_ascii=False, indent=1),
-                                            encoding="utf-8", errors="surrogateescape")
-    return target
+
+
+def _open_regular(path: Path) -> int:
+    """Open an inbox file that must still be the regular file the scan found: a path
+    swapped for a link meanwhile is not followed (its target could be any file on the
+    machine), and a pipe put in its place does not hang the run."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise OSError(f"{path}: не обычный файл (заменён во время запуска)")
+    return fd
+
+
+def _write_index(archive_dir: Path, items: Iterable[InboxFile]) -> None:
+    folder = archive_dir / INDEX_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    now = datetime.now(timezone.utc)
+    lines = [json.dumps({"sha256": item.sha256, "first_path": item.rel_path,
+                         "received_at": item.received_at.isoformat(), "size": item.size,
+                         "archived_at": now.isoformat()}, ensure_ascii=False) + "\n"
+             for item in items]
+    name = f"{now:%Y%m%dT%H%M%S}-{os.getpid()}-{secrets.token_hex(3)}.jsonl"
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".incoming-")
+    try:
+        # (surrogateescape: a path that is not valid UTF-8 never stops the run)
+        with os.fdopen(fd, "w", encoding="utf-8", errors="surrogateescape") as out:
+            out.writelines(lines)
+        os.replace(tmp, folder / name)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)

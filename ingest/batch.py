@@ -20,7 +20,7 @@ from expectations.exam_results import exam_result_rules
 from expectations.gx_runner import RuleOutcome, rule_columns, run_suite
 from expectations.pupil_results import pupil_result_rules
 from ingest import cells, metadata, raw_schema
-from ingest.archive import archive_file
+from ingest.archive import archive_files
 from ingest.criterion_store import CriterionRows, CriterionStore, encoded_schema
 from ingest.exam_results import parse_exam_file
 from ingest.inbox import InboxFile, scan_inbox
@@ -71,9 +71,7 @@ class ValidatedBatch:
 def archive_inbox(inbox: Path, archive_dir: Path, progress: Progress = _quiet) -> ArchivedInbox:
     files, references = scan_inbox(inbox)
     progress(f"входящие: {len(files)} файлов результатов, {len(references)} справочников")
-    archived = {}
-    for item in files + references:
-        archived[item.sha256] = archive_file(item, archive_dir)
+    archived = archive_files(files + references, archive_dir)
     progress(f"архив: сохранены исходные байты {len(archived)} версий файлов")
     return ArchivedInbox(files, references, archived)
 

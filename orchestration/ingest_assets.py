@@ -17,7 +17,7 @@ from dagster import (AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, Asset
                      AssetKey, AssetSpec, BackfillPolicy, MaterializeResult, asset, multi_asset)
 
 from ingest.batch import ArchivedInbox, parse_inbox, validate_batch
-from ingest.archive import archive_file
+from ingest.archive import archive_files
 from ingest.load import load_partitions
 from ingest.partitioned import tables_by_partition
 from ingest.raw_schema import SCHEMAS
@@ -47,7 +47,7 @@ def _scan_and_archive(paths, scope: Scope) -> ArchivedInbox:
     """The scope's files and every reference file, each archived by sha256 (a no-op for
     bytes archived already, e.g. by the previous step of the same run)."""
     files, references = scan_partitions(paths.inbox, scope)
-    archived = {item.sha256: archive_file(item, paths.archive) for item in files + references}
+    archived = archive_files(files + references, paths.archive)
     return ArchivedInbox(files, references, archived)
 
 

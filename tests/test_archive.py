@@ -1,0 +1,74 @@
+"""The archive of original bytes (ingest/archive.py): every version once, byte for byte, with
+an index line saying where and when it was first seen; an inbox path swapped for a link or
+a pipe after the scan is refused, never followed."""
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from ingest.archive import INDEX_DIR, archive_files, archived_path
+from ingest.inbox import scan_inbox
+
+FOLDER = "2023-2024/vpr-spring"
+
+
+def _inbox(root):
+    (root / FOLDER / "sch100001").mkdir(parents=True)
+    (root / FOLDER / "sch100002").mkdir(parents=True)
+    (root / FOLDER / "sch100001" / "a.xlsx").write_bytes(b"first school's bytes")
+    (root / FOLDER / "sch100002" / "a.xlsx").write_bytes(b"first school's bytes")  # same bytes
+    (root / FOLDER / "sch100002" / "b.csv").write_bytes(b"\xff\xfe second")
+    return root
+
+
+def _index_lines(archive):
+    return [json.loads(line) for f in sorted((archive / INDEX_DIR).glob("*.jsonl"))
+            for line in f.read_text(encoding="utf-8").splitlines()]
+
+
+def test_each_version_is_archived_once_with_an_index_line(tmp_path):
+    inbox = _inbox(tmp_path / "inbox")
+    archive = tmp_path / "archive"
+    files, _ = scan_inbox(inbox)
+
+    paths = archive_files(files, archive)
+
+    assert set(paths) == {f.sha256 for f in files} and len(paths) == 2
+    for item in files:
+        assert paths[item.sha256] == archived_path(archive, item.sha256)
+        assert paths[item.sha256].read_bytes() == item.path.read_bytes()
+    lines = _index_lines(archive)
+    assert sorted(line["first_path"] for line in lines) == [
+        f"{FOLDER}/sch100001/a.xlsx", f"{FOLDER}/sch100002/b.csv"]       # the first copy names it
+    first = next(line for line in lines if line["first_path"].endswith("a.xlsx"))
+    assert first["size"] == len(b"first school's bytes")
+    assert first["received_at"] == files[0].received_at.isoformat()
+    # nothing half-written is left, and the next run finds everything archived already
+    assert not list(archive.rglob(".incoming-*"))
+    assert archive_files(files, archive) == paths
+    assert len(list((archive / INDEX_DIR).glob("*.jsonl"))) == 1
+
+
+@pytest.mark.parametrize("swap", ["link", "pipe"])
+def test_a_file_swapped_after_the_scan_is_refused(tmp_path, swap):
+    inbox = _inbox(tmp_path / "inbox")
+    secret = tmp_path / "secret.txt"
+    secret.write_bytes(b"not for the archive")
+    files, _ = scan_inbox(inbox)
+    target = inbox / FOLDER / "sch100002" / "b.csv"
+    target.unlink()
+    if swap == "link":
+        target.symlink_to(secret)
+    else:
+        os.mkfifo(target)          # opened for reading without a writer: must not hang
+
+    with pytest.raises(OSError):
+        archive_files(files, tmp_path / "archive")
+
+    swapped = next(f for f in files if f.rel_path.endswith("b.csv"))
+    assert not archived_path(tmp_path / "archive", swapped.sha256).exists()
+    assert not any(p.read_bytes() == b"not for the archive"
+                   for p in (tmp_path / "archive").rglob("*") if p.is_file())
+    assert not list((tmp_path / "archive").rglob(".incoming-*"))
