@@ -165,6 +165,16 @@ def test_per_school_counts_split_multi_school_files(batch):
     assert split[(UNKNOWN, "sch999998")] == (1, 0, 0)
 
 
+def test_per_school_counts_of_a_one_school_file(batch):
+    """A school's own file (the common case, counted without a row-by-row pass): the hand
+    count of tests/fixtures/ingest/dirty_inbox.py, and the two rows loaded with a warning."""
+    rows = {(r["path"], r["school_login"]): (r["rows_read"], r["rows_loaded"],
+                                             r["rows_set_aside"], r["warnings"])
+            for r in batch[2].tables["file_schools"].to_pylist()}
+    assert rows[(MATHS1, "sch100001")] == (9, 4, 5, 2)
+    assert rows[(UPLOAD2, "sch100002")] == (3, 2, 1, 0)
+
+
 def test_gx_outcomes_name_the_failing_rules(batch):
     outcomes = batch[2].outcomes
     failed = {o.rule.code for o in outcomes["pupil_results"] if not o.success}
