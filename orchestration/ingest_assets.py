@@ -71,6 +71,7 @@ def load_submissions(paths, scope: Scope, report=_silent):
     validated = validate_batch(parsed, report("проверка"))
     found = sorted({_submission(item) for item in archived.files})
     tables = tables_by_partition(validated, found, _submission)
+    validated.release_rows()
     return validated, load_partitions(paths.warehouse, scope.named_submissions(), tables,
                                       whole_windows=scope.whole_windows())
 

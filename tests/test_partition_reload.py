@@ -107,3 +107,23 @@ def test_unplaced_files_are_replaced_whole(msoko_env):
     stray.unlink()
     load(inbox, home, everything)
     assert "_unplaced" not in rows_by_partition(home)["files"]
+
+
+def test_file_runs_are_matched_block_by_block():
+    """The check that the batch's rows come file by file in the expected order compares a
+    block at a time: a run split across blocks, an empty file, one row out of place, one
+    row missing or extra."""
+    import numpy as np
+
+    from ingest.partitioned import _runs_match
+
+    codes, counts = [0, 1, 1, 2, 3], [3, 0, 2, 4, 1]
+    rows = np.repeat(np.array(codes, dtype=np.int32), counts)     # 0 0 0 1 1 2 2 2 2 3
+    for block in (1, 2, 4, 1 << 20):
+        assert _runs_match(rows, codes, counts, block)
+        swapped = rows.copy()
+        swapped[[2, 3]] = swapped[[3, 2]]
+        assert not _runs_match(swapped, codes, counts, block)
+        assert not _runs_match(rows[:-1], codes, counts, block)
+        assert not _runs_match(np.append(rows, 3).astype(np.int32), codes, counts, block)
+    assert _runs_match(np.empty(0, dtype=np.int32), [], [])
