@@ -62,16 +62,16 @@ def archive_files(items: Iterable[InboxFile], archive_dir: Path) -> dict[str, Pa
 def _copy_in(item: InboxFile, target: Path) -> None:
     """The bytes go to a temporary name and are renamed, so a killed run never leaves half
     a file under a hash name."""
-    src = _open_regular(item.path)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
-    try:
-        with os.fdopen(src, "rb") as source, os.fdopen(fd, "wb") as copy:
-            while chunk := source.read(COPY_CHUNK):
-                copy.write(chunk)
-        os.replace(tmp, target)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    with os.fdopen(_open_regular(item.path), "rb") as source:
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
+        try:
+            with os.fdopen(fd, "wb") as copy:
+                while chunk := source.read(COPY_CHUNK):
+                    copy.write(chunk)
+            os.replace(tmp, target)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
 
 
 def _open_regular(path: Path) -> int:

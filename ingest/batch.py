@@ -295,8 +295,8 @@ def _frame(batch: ParsedBatch, kind: str, wanted: set[str]) -> pd.DataFrame:
         if col in frame:
             frame[col] = frame[col].astype("Int64")
     # The parser's own counts, never reported as a value: as plain numbers GX compares them
-    # in one vectorised step; as Int64 it called a Python function per row (2.6M calls,
-    # ≈1.5 s over a region).
+    # in one vectorised step; as Int64 it called a Python function per row (2.6M calls
+    # over a region).
     for col in ("criterion_excess", "bad_cells"):
         if col in frame:
             frame[col] = frame[col].astype("float64")
@@ -465,8 +465,8 @@ def _build_tables(batch: ParsedBatch, set_aside, failed_rows,
 
 def _column_array(kept: list[tuple], field: pa.Field) -> pa.Array:
     """One raw column over the batch's kept rows, gathered and converted before the next:
-    the 19 columns' lists of a region's 1.2M rows gathered at once were ≈0.1 GB more at the
-    ingestion's peak (measured with an RSS sampler)."""
+    with the 19 columns' lists of a region's 1.2M rows gathered at once, building the
+    tables peaked at 1,816 MB; column by column at 1,606 MB (an RSS sampler, 20 ms)."""
     name, values = field.name, []
     for rows, keep, loaded, context, subject in kept:
         if name in context:

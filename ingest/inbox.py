@@ -60,9 +60,9 @@ def display_path(rel: Path) -> str:
 def walk_files(root: Path):
     """Regular files below root, in sorted path order; symlinks are never followed (a
     hostile inbox could point them anywhere on the machine). Walked with os.scandir, whose
-    entries already know their type: `sorted(Path.rglob)` with is_symlink/is_file took
-    ≈2–3 s over a region's 20,000 files, and every run walks the inbox three times (the
-    sensor, the archive, the read)."""
+    entries already know their type: over a region's 20,000 files 0.25 s against 0.93 s
+    for `sorted(Path.rglob)` with is_symlink/is_file, and a run walks the inbox three times
+    (the sensor, the archive, the read)."""
     stack = [iter(_sorted_entries(root))]
     while stack:
         for entry in stack[-1]:
