@@ -16,8 +16,7 @@ from collections import Counter
 from dagster import (AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, AssetExecutionContext,
                      AssetKey, AssetSpec, BackfillPolicy, MaterializeResult, asset, multi_asset)
 
-from ingest.batch import ArchivedInbox, parse_inbox, validate_batch
-from ingest.archive import archive_files
+from ingest.batch import ArchivedInbox, archive_batch, gone_message, parse_inbox, validate_batch
 from ingest.load import load_partitions
 from ingest.partitioned import tables_by_partition
 from ingest.raw_schema import SCHEMAS
@@ -43,12 +42,14 @@ SAMPLE = 20
 ARCHIVED_FILES = AssetKey(["inbox", "archived_files"])
 
 
-def _scan_and_archive(paths, scope: Scope) -> ArchivedInbox:
+def _scan_and_archive(paths, scope: Scope, report=None) -> ArchivedInbox:
     """The scope's files and every reference file, each archived by sha256 (a no-op for
-    bytes archived already, e.g. by the previous step of the same run)."""
-    files, references = scan_partitions(paths.inbox, scope)
-    archived = archive_files(files + references, paths.archive)
-    return ArchivedInbox(files, references, archived)
+    bytes archived already, e.g. by the previous step of the same run). `report`: where to
+    say that files left the batch (ingest.batch.archive_batch)."""
+    archived = archive_batch(*scan_partitions(paths.inbox, scope), paths.archive)
+    if report and (message := gone_message(archived)):
+        report(message)
+    return archived
 
 
 def _silent(stage: str):
@@ -66,7 +67,7 @@ def load_submissions(paths, scope: Scope, report=_silent):
     Returns (the validated batch, rows loaded per table)."""
     # Scanned again rather than passed from archived_files: a file replaced between the
     # two steps is then read as the version archived here.
-    archived = _scan_and_archive(paths, scope)
+    archived = _scan_and_archive(paths, scope, report("архив"))
     parsed = parse_inbox(archived, report("чтение"))
     validated = validate_batch(parsed, report("проверка"))
     found = sorted({_submission(item) for item in archived.files})
@@ -87,7 +88,7 @@ def _scope(context: AssetExecutionContext) -> Scope:
                    "sha256 до любого чтения (INPUTS.md §1).")
 def archived_files(context: AssetExecutionContext, msoko_paths: MsokoPaths) -> MaterializeResult:
     scope = _scope(context)
-    archived = _scan_and_archive(msoko_paths.paths(), scope)
+    archived = _scan_and_archive(msoko_paths.paths(), scope, reporter(context, "архив"))
     reporter(context, "архив")(
         f"{scope.describe()}: файлов результатов {len(archived.files)}, "
         f"справочников {len(archived.references)}, исходные байты сохранены")
@@ -98,6 +99,7 @@ def archived_files(context: AssetExecutionContext, msoko_paths: MsokoPaths) -> M
         "reference_files": len(archived.references),
         "archive": str(msoko_paths.paths().archive),
         "files_sample": [f"{f.rel_path} ({f.sha256[:12]})" for f in archived.files[:SAMPLE]],
+        "changed_during_run": [f.rel_path for f in archived.gone[:SAMPLE]],
     })
 
 

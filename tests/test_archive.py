@@ -1,6 +1,7 @@
 """The archive of original bytes (ingest/archive.py): every version once, byte for byte, with
-an index line saying where and when it was first seen; an inbox path swapped for a link or
-a pipe after the scan is refused, never followed."""
+an index line saying where and when it was first seen. A path that changed after the scan
+(deleted, or swapped for a link or a pipe) is never followed: its file leaves the batch,
+unless it is a reference file, which stops the run (ingest.batch.archive_batch)."""
 from __future__ import annotations
 
 import json
@@ -9,6 +10,7 @@ import os
 import pytest
 
 from ingest.archive import INDEX_DIR, archive_files, archived_path
+from ingest.batch import ReferenceChanged, archive_batch
 from ingest.inbox import scan_inbox
 
 FOLDER = "2023-2024/vpr-spring"
@@ -33,8 +35,9 @@ def test_each_version_is_archived_once_with_an_index_line(tmp_path):
     archive = tmp_path / "archive"
     files, _ = scan_inbox(inbox)
 
-    paths = archive_files(files, archive)
+    paths, gone = archive_files(files, archive)
 
+    assert gone == []
     assert set(paths) == {f.sha256 for f in files} and len(paths) == 2
     for item in files:
         assert paths[item.sha256] == archived_path(archive, item.sha256)
@@ -47,12 +50,12 @@ def test_each_version_is_archived_once_with_an_index_line(tmp_path):
     assert first["received_at"] == files[0].received_at.isoformat()
     # nothing half-written is left, and the next run finds everything archived already
     assert not list(archive.rglob(".incoming-*"))
-    assert archive_files(files, archive) == paths
+    assert archive_files(files, archive) == (paths, [])
     assert len(list((archive / INDEX_DIR).glob("*.jsonl"))) == 1
 
 
-@pytest.mark.parametrize("swap", ["link", "pipe"])
-def test_a_file_swapped_after_the_scan_is_refused(tmp_path, swap):
+@pytest.mark.parametrize("swap", ["deleted", "link", "pipe"])
+def test_a_file_changed_after_the_scan_leaves_the_batch(tmp_path, swap):
     inbox = _inbox(tmp_path / "inbox")
     secret = tmp_path / "secret.txt"
     secret.write_bytes(b"not for the archive")
@@ -61,14 +64,44 @@ def test_a_file_swapped_after_the_scan_is_refused(tmp_path, swap):
     target.unlink()
     if swap == "link":
         target.symlink_to(secret)
-    else:
+    elif swap == "pipe":
         os.mkfifo(target)          # opened for reading without a writer: must not hang
 
-    with pytest.raises(OSError):
-        archive_files(files, tmp_path / "archive")
+    batch = archive_batch(files, [], tmp_path / "archive")
 
     swapped = next(f for f in files if f.rel_path.endswith("b.csv"))
+    assert [f.rel_path for f in batch.gone] == [swapped.rel_path]
+    assert swapped not in batch.files and len(batch.files) == 2
+    assert swapped.sha256 not in batch.archived
     assert not archived_path(tmp_path / "archive", swapped.sha256).exists()
     assert not any(p.read_bytes() == b"not for the archive"
                    for p in (tmp_path / "archive").rglob("*") if p.is_file())
     assert not list((tmp_path / "archive").rglob(".incoming-*"))
+
+
+def test_bytes_gone_from_one_path_are_archived_from_another(tmp_path):
+    """The same bytes in two folders: the first path was deleted after the scan, so the
+    version is copied from the second, and only the first path leaves the batch."""
+    inbox = _inbox(tmp_path / "inbox")
+    files, _ = scan_inbox(inbox)
+    (inbox / FOLDER / "sch100001" / "a.xlsx").unlink()
+
+    batch = archive_batch(files, [], tmp_path / "archive")
+
+    assert [f.rel_path for f in batch.gone] == [f"{FOLDER}/sch100001/a.xlsx"]
+    sha = batch.gone[0].sha256
+    assert batch.archived[sha].read_bytes() == b"first school's bytes"
+    assert sorted(f.rel_path for f in batch.files) == [f"{FOLDER}/sch100002/a.xlsx",
+                                                       f"{FOLDER}/sch100002/b.csv"]
+
+
+def test_a_reference_file_changed_after_the_scan_stops_the_run(tmp_path):
+    inbox = _inbox(tmp_path / "inbox")
+    (inbox / "reference").mkdir()
+    (inbox / "reference" / "schools.csv").write_text("login,name\nsch100001,Школа 1\n",
+                                                      encoding="utf-8")
+    files, references = scan_inbox(inbox)
+    (inbox / "reference" / "schools.csv").unlink()
+
+    with pytest.raises(ReferenceChanged, match="reference/schools.csv"):
+        archive_batch(files, references, tmp_path / "archive")

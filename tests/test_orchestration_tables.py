@@ -7,8 +7,7 @@ import shutil
 
 import pytest
 
-from ingest.batch import ArchivedInbox, parse_inbox, validate_batch
-from ingest.archive import archive_files
+from ingest.batch import archive_batch, parse_inbox, validate_batch
 from ingest.partitioned import _rebuild_per_partition, tables_by_partition
 from orchestration.partitions import (Scope, inbox_partition_keys, inbox_submissions,
                                       scan_partitions, submission_of)
@@ -30,7 +29,7 @@ def test_fast_tagging_matches_rebuild(msoko_env):
     shutil.copy(school_file, window / school_file.name)
     keys = inbox_submissions(inbox)
     files, refs = scan_partitions(inbox, Scope(tuple(inbox_partition_keys(inbox))))
-    archived = ArchivedInbox(files, refs, archive_files(files + refs, home / "archive"))
+    archived = archive_batch(files, refs, home / "archive")
     validated = validate_batch(parse_inbox(archived))
     fast = tables_by_partition(validated, keys, _key)
     slow = _rebuild_per_partition(validated, keys, _key)
