@@ -49,7 +49,7 @@ class ArchivedInbox:
     references: list[InboxFile]
     archived: dict[str, Path]          # sha256 -> path of the archived bytes
     # result files the scan found whose path had changed by the time they were archived
-    # (deleted, renamed, swapped for a link): not part of this batch
+    # (deleted, renamed, rewritten, swapped for a link): not part of this batch
     gone: list[InboxFile] = field(default_factory=list)
 
 

@@ -54,7 +54,7 @@ def test_each_version_is_archived_once_with_an_index_line(tmp_path):
     assert len(list((archive / INDEX_DIR).glob("*.jsonl"))) == 1
 
 
-@pytest.mark.parametrize("swap", ["deleted", "link", "pipe"])
+@pytest.mark.parametrize("swap", ["deleted", "rewritten", "link", "pipe"])
 def test_a_file_changed_after_the_scan_leaves_the_batch(tmp_path, swap):
     inbox = _inbox(tmp_path / "inbox")
     secret = tmp_path / "secret.txt"
@@ -62,7 +62,9 @@ def test_a_file_changed_after_the_scan_leaves_the_batch(tmp_path, swap):
     files, _ = scan_inbox(inbox)
     target = inbox / FOLDER / "sch100002" / "b.csv"
     target.unlink()
-    if swap == "link":
+    if swap == "rewritten":
+        target.write_bytes(b"the school's next upload")   # new bytes under the scan's hash: no
+    elif swap == "link":
         target.symlink_to(secret)
     elif swap == "pipe":
         os.mkfifo(target)          # opened for reading without a writer: must not hang
@@ -74,7 +76,7 @@ def test_a_file_changed_after_the_scan_leaves_the_batch(tmp_path, swap):
     assert swapped not in batch.files and len(batch.files) == 2
     assert swapped.sha256 not in batch.archived
     assert not archived_path(tmp_path / "archive", swapped.sha256).exists()
-    assert not any(p.read_bytes() == b"not for the archive"
+    assert not any(p.read_bytes() in (b"not for the archive", b"the school's next upload")
                    for p in (tmp_path / "archive").rglob("*") if p.is_file())
     assert not list((tmp_path / "archive").rglob(".incoming-*"))
 
