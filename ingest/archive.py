@@ -22,6 +22,7 @@ import secrets
 import stat
 import tempfile
 from collections.abc import Iterable
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -50,18 +51,17 @@ def archive_files(items: Iterable[InboxFile],
     by_sha: dict[str, list[InboxFile]] = {}
     for item in items:
         by_sha.setdefault(item.sha256, []).append(item)
-    new = [sha for sha in by_sha if not archived_path(archive_dir, sha).exists()]
+    new = {sha for sha in by_sha if not archived_path(archive_dir, sha).exists()}
     if new:
         # The index first: a run killed while copying leaves index lines for versions the
         # next run copies (and lists again), never archived bytes that no line describes.
-        _write_index(archive_dir, [by_sha[sha][0] for sha in new])
+        _write_index(archive_dir, [group[0] for sha, group in by_sha.items() if sha in new])
     paths: dict[str, Path] = {}
     gone: list[InboxFile] = []
     folders: set[Path] = set()
-    new_set = set(new)
     for sha, group in by_sha.items():
         target = archived_path(archive_dir, sha)
-        if sha in new_set:
+        if sha in new:
             if target.parent not in folders:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 folders.add(target.parent)
@@ -77,25 +77,31 @@ def archive_files(items: Iterable[InboxFile],
     return paths, gone
 
 
+@contextmanager
+def _renamed_into(target: Path, mode: str = "wb", **open_args):
+    """A new file beside target, written through the descriptor mkstemp returns (opening it
+    again by path cost the region's archive ≈3 s) and renamed to target when the block ends
+    without an error: a killed run never leaves half a file under the final name."""
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
+    try:
+        with os.fdopen(fd, mode, **open_args) as out:
+            yield out
+        os.replace(tmp, target)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
 def _copy_in(item: InboxFile, target: Path) -> None:
-    """The bytes go to a temporary name and are renamed, so a killed run never leaves half
-    a file under a hash name; they are hashed on the way, so a file rewritten in place
-    since the scan never lies in the archive under the scan's hash."""
-    with os.fdopen(_open_regular(item.path), "rb") as source:
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
-        try:
-            digest = hashlib.sha256()
-            with os.fdopen(fd, "wb") as copy:
-                while chunk := source.read(COPY_CHUNK):
-                    digest.update(chunk)
-                    copy.write(chunk)
-            if digest.hexdigest() != item.sha256:
-                raise ChangedSinceScan(errno.EINVAL, "файл изменён после сканирования",
-                                       str(item.path))
-            os.replace(tmp, target)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+    """The bytes are hashed on the way, so a file rewritten in place since the scan never
+    lies in the archive under the scan's hash."""
+    with os.fdopen(_open_regular(item.path), "rb") as source, _renamed_into(target) as copy:
+        digest = hashlib.sha256()
+        while chunk := source.read(COPY_CHUNK):
+            digest.update(chunk)
+            copy.write(chunk)
+        if digest.hexdigest() != item.sha256:
+            raise ChangedSinceScan(errno.EINVAL, "файл изменён после сканирования", str(item.path))
 
 
 def _open_regular(path: Path) -> int:
@@ -123,12 +129,6 @@ def _write_index(archive_dir: Path, items: Iterable[InboxFile]) -> None:
                          "archived_at": now.isoformat()}, ensure_ascii=False) + "\n"
              for item in items]
     name = f"{now:%Y%m%dT%H%M%S}-{os.getpid()}-{secrets.token_hex(3)}.jsonl"
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".incoming-")
-    try:
-        # (surrogateescape: a path that is not valid UTF-8 never stops the run)
-        with os.fdopen(fd, "w", encoding="utf-8", errors="surrogateescape") as out:
-            out.writelines(lines)
-        os.replace(tmp, folder / name)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    # (surrogateescape: a path that is not valid UTF-8 never stops the run)
+    with _renamed_into(folder / name, "w", encoding="utf-8", errors="surrogateescape") as out:
+        out.writelines(lines)

@@ -57,14 +57,14 @@ class ReferenceChanged(RuntimeError):
     """A reference file changed while the run archived it: the run stops."""
 
 
-def archive_batch(files: list[InboxFile], references: list[InboxFile],
-                  archive_dir: Path) -> ArchivedInbox:
+def archive_batch(files: list[InboxFile], references: list[InboxFile], archive_dir: Path,
+                  progress: Progress = _quiet) -> ArchivedInbox:
     """Archive a scan's files before anything reads them (ingest/archive.py). A result file
     whose path no longer holds what the scan found leaves the batch, as if the scan had come
     a moment later (an upload replacing its files, a school deleting one): its folder
     changed, so the inbox sensor runs it again. A reference file in that state stops the
     run instead: a batch read without the school registry or the scales would reject or
-    misread every file."""
+    misread every file. `progress` hears which files left the batch."""
     archived, gone = archive_files(files + references, archive_dir)
     gone_paths = {item.rel_path for item in gone}
     lost = [r.rel_path for r in references if r.rel_path in gone_paths]
@@ -72,18 +72,13 @@ def archive_batch(files: list[InboxFile], references: list[InboxFile],
         raise ReferenceChanged(
             "Справочники изменились во время запуска (" + ", ".join(lost) + "): запуск "
             "остановлен, ничего не загружено. Запустите его снова, когда файлы будут на месте.")
+    if gone:
+        names = ", ".join(item.rel_path for item in gone[:5])
+        more = f" и ещё {len(gone) - 5}" if len(gone) > 5 else ""
+        progress(f"файлов исчезло или заменено во время запуска: {len(gone)} ({names}{more}); "
+                 "в этот запуск они не вошли, папки с ними будут прочитаны следующим запуском")
     return ArchivedInbox([f for f in files if f.rel_path not in gone_paths], references,
                          archived, [f for f in files if f.rel_path in gone_paths])
-
-
-def gone_message(archived: ArchivedInbox) -> str | None:
-    """The progress line for files that left the batch (None when none did)."""
-    if not archived.gone:
-        return None
-    names = ", ".join(f.rel_path for f in archived.gone[:5])
-    more = f" и ещё {len(archived.gone) - 5}" if len(archived.gone) > 5 else ""
-    return (f"файлов исчезло или заменено во время запуска: {len(archived.gone)} ({names}{more}); "
-            "в этот запуск они не вошли, папки с ними будут прочитаны следующим запуском")
 
 
 @dataclass
@@ -114,9 +109,7 @@ class ValidatedBatch:
 def archive_inbox(inbox: Path, archive_dir: Path, progress: Progress = _quiet) -> ArchivedInbox:
     files, references = scan_inbox(inbox)
     progress(f"входящие: {len(files)} файлов результатов, {len(references)} справочников")
-    archived = archive_batch(files, references, archive_dir)
-    if message := gone_message(archived):
-        progress(message)
+    archived = archive_batch(files, references, archive_dir, progress)
     progress(f"архив: сохранены исходные байты {len(archived.archived)} версий файлов")
     return archived
 

@@ -16,7 +16,7 @@ from collections import Counter
 from dagster import (AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, AssetExecutionContext,
                      AssetKey, AssetSpec, BackfillPolicy, MaterializeResult, asset, multi_asset)
 
-from ingest.batch import ArchivedInbox, archive_batch, gone_message, parse_inbox, validate_batch
+from ingest.batch import ArchivedInbox, archive_batch, parse_inbox, validate_batch
 from ingest.load import load_partitions
 from ingest.partitioned import tables_by_partition
 from ingest.raw_schema import SCHEMAS
@@ -42,14 +42,11 @@ SAMPLE = 20
 ARCHIVED_FILES = AssetKey(["inbox", "archived_files"])
 
 
-def _scan_and_archive(paths, scope: Scope, report=None) -> ArchivedInbox:
+def _scan_and_archive(paths, scope: Scope, progress) -> ArchivedInbox:
     """The scope's files and every reference file, each archived by sha256 (a no-op for
-    bytes archived already, e.g. by the previous step of the same run). `report`: where to
-    say that files left the batch (ingest.batch.archive_batch)."""
-    archived = archive_batch(*scan_partitions(paths.inbox, scope), paths.archive)
-    if report and (message := gone_message(archived)):
-        report(message)
-    return archived
+    bytes archived already, e.g. by the previous step of the same run). `progress` hears
+    which files left the batch (ingest.batch.archive_batch)."""
+    return archive_batch(*scan_partitions(paths.inbox, scope), paths.archive, progress)
 
 
 def _silent(stage: str):
@@ -88,8 +85,9 @@ def _scope(context: AssetExecutionContext) -> Scope:
                    "sha256 до любого чтения (INPUTS.md §1).")
 def archived_files(context: AssetExecutionContext, msoko_paths: MsokoPaths) -> MaterializeResult:
     scope = _scope(context)
-    archived = _scan_and_archive(msoko_paths.paths(), scope, reporter(context, "архив"))
-    reporter(context, "архив")(
+    report = reporter(context, "архив")
+    archived = _scan_and_archive(msoko_paths.paths(), scope, report)
+    report(
         f"{scope.describe()}: файлов результатов {len(archived.files)}, "
         f"справочников {len(archived.references)}, исходные байты сохранены")
     return MaterializeResult(metadata={

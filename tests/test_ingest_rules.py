@@ -167,7 +167,9 @@ def test_per_school_counts_split_multi_school_files(batch):
 
 def test_per_school_counts_of_a_one_school_file(batch):
     """A school's own file (the common case, counted without a row-by-row pass): the hand
-    count of tests/fixtures/ingest/dirty_inbox.py, and the two rows loaded with a warning."""
+    count of tests/fixtures/ingest/dirty_inbox.py. Warnings count loaded rows only: rows 5
+    (journal «ж») and 6 (total mismatch) of sch100001's file; row 4's «4\xa0» is a cleaned
+    cell, not a warning, and sch100002's loaded rows carry none."""
     rows = {(r["path"], r["school_login"]): (r["rows_read"], r["rows_loaded"],
                                              r["rows_set_aside"], r["warnings"])
             for r in batch[2].tables["file_schools"].to_pylist()}
