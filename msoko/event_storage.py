@@ -49,6 +49,7 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
         self._engines: OrderedDict[str, Engine] = OrderedDict()
         self._engines_pid = os.getpid()
         self._engines_lock = threading.Lock()
+        self._tables_seen: set[str] = set()
         super().__init__(base_dir, inst_data=inst_data)
 
     @classmethod
@@ -85,6 +86,17 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
                 if shard != INDEX_SHARD_NAME:
                     conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
 
+    def has_table(self, table_name: str) -> bool:
+        """Dagster asks before every asset event and check evaluation (≈450 times a run),
+        each time through a new engine and connection. A table, once there, stays (schema
+        migrations add tables; wipe() empties them): remember the yes."""
+        if table_name in self._tables_seen:
+            return True
+        found = super().has_table(table_name)
+        if found:
+            self._tables_seen.add(table_name)
+        return found
+
     def _close_all(self) -> None:
         with self._engines_lock:
             engines, self._engines = list(self._engines.values()), OrderedDict()
@@ -95,6 +107,7 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
         # wipe() deletes the run databases' files: close them first
         with self._db_lock:
             self._close_all()
+        self._tables_seen.clear()
         super().wipe()
 
     def dispose(self) -> None:
