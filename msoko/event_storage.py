@@ -4,10 +4,10 @@ Dagster's SQLite event storage builds a SQLAlchemy engine, opens a connection an
 again for every read and write of its event log: ≈2,000 times in a run of msoko's full job,
 whatever the region's size (a planned and a materialization event per asset, an evaluation
 per dbt test). Closing the last connection to a WAL database also checkpoints it and
-deletes its WAL file, with an fsync each time: ≈4 ms an operation on this machine, ≈7 s of
-every run and of every school's resubmission. Here each database keeps one open
-connection per process (SQLAlchemy's StaticPool; Dagster's own lock already serialises
-the storage's use across threads): ≈0.2–1.5 ms an operation.
+deletes its WAL file, with an fsync each time: ≈6 ms an operation on this machine, 11.5–
+12.8 s of a run over a tenth of a region, and as much of every school's resubmission. Here
+each database keeps one open connection per process (SQLAlchemy's StaticPool; Dagster's
+own lock already serialises the storage's use across threads): 3.1–3.2 s for the same run.
 
 Two things the per-operation close did on the side are kept on purpose:
 - the webserver follows a running run by watching the run's own `<run_id>.db` file for
