@@ -77,8 +77,9 @@ def archive_batch(files: list[InboxFile], references: list[InboxFile], archive_d
         more = f" и ещё {len(gone) - 5}" if len(gone) > 5 else ""
         progress(f"файлов исчезло или заменено во время запуска: {len(gone)} ({names}{more}); "
                  "в этот запуск они не вошли, папки с ними будут прочитаны следующим запуском")
+    # (every file in `gone` is a result file here: a reference one stopped the run above)
     return ArchivedInbox([f for f in files if f.rel_path not in gone_paths], references,
-                         archived, [f for f in files if f.rel_path in gone_paths])
+                         archived, gone)
 
 
 @dataclass

@@ -25,7 +25,6 @@ writes.
 from __future__ import annotations
 
 import os
-import threading
 from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -48,7 +47,6 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
     def __init__(self, base_dir: str, inst_data=None):
         self._engines: OrderedDict[str, Engine] = OrderedDict()
         self._engines_pid = os.getpid()
-        self._engines_lock = threading.Lock()
         self._tables_seen: set[str] = set()
         super().__init__(base_dir, inst_data=inst_data)
 
@@ -57,21 +55,21 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
         return cls(inst_data=inst_data, **config_value)
 
     def _engine(self, shard: str) -> Engine:
-        with self._engines_lock:
-            if self._engines_pid != os.getpid():
-                # A forked child must not use its parent's SQLite connections: start afresh
-                # (the parent's are left alone, not closed, from here).
-                self._engines, self._engines_pid = OrderedDict(), os.getpid()
-            engine = self._engines.pop(shard, None)
-            if engine is None:
-                engine = create_engine(
-                    self.conn_string_for_shard(shard), poolclass=StaticPool,
-                    connect_args={"timeout": BUSY_TIMEOUT_SECONDS, "check_same_thread": False})
-                event.listen(engine, "connect", _tune_connection)
-            self._engines[shard] = engine
-            while len(self._engines) > OPEN_DATABASES:
-                self._engines.popitem(last=False)[1].dispose()
-            return engine
+        """The shard's engine, opened once; called with Dagster's _db_lock held."""
+        if self._engines_pid != os.getpid():
+            # A forked child must not use its parent's SQLite connections: start afresh
+            # (the parent's are left alone, not closed, from here).
+            self._engines, self._engines_pid = OrderedDict(), os.getpid()
+        engine = self._engines.pop(shard, None)
+        if engine is None:
+            engine = create_engine(
+                self.conn_string_for_shard(shard), poolclass=StaticPool,
+                connect_args={"timeout": BUSY_TIMEOUT_SECONDS, "check_same_thread": False})
+            event.listen(engine, "connect", _tune_connection)
+        self._engines[shard] = engine
+        while len(self._engines) > OPEN_DATABASES:
+            self._engines.popitem(last=False)[1].dispose()
+        return engine
 
     @contextmanager
     def _connect(self, shard: str) -> Iterator:
@@ -98,15 +96,15 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
         return found
 
     def _close_all(self) -> None:
-        with self._engines_lock:
+        # Under the same lock as every use: never closed while another thread is in it.
+        with self._db_lock:
             engines, self._engines = list(self._engines.values()), OrderedDict()
-        for engine in engines:
-            engine.dispose()
+            for engine in engines:
+                engine.dispose()
 
     def wipe(self) -> None:
         # wipe() deletes the run databases' files: close them first
-        with self._db_lock:
-            self._close_all()
+        self._close_all()
         self._tables_seen.clear()
         super().wipe()
 

@@ -18,8 +18,10 @@ from __future__ import annotations
 import shutil
 
 import duckdb
+import numpy as np
 import pytest
 
+from ingest.partitioned import _runs_match
 from ingest.raw_schema import SCHEMAS
 from msoko.config import Paths
 from orchestration.ingest_assets import load_submissions
@@ -113,10 +115,6 @@ def test_file_runs_are_matched_block_by_block():
     """The check that the batch's rows come file by file in the expected order compares a
     block at a time: a run split across blocks, an empty file, one row out of place, one
     row missing or extra."""
-    import numpy as np
-
-    from ingest.partitioned import _runs_match
-
     codes, counts = [0, 1, 1, 2, 3], [3, 0, 2, 4, 1]
     rows = np.repeat(np.array(codes, dtype=np.int32), counts)     # 0 0 0 1 1 2 2 2 2 3
     for block in (1, 2, 4, 1 << 20):

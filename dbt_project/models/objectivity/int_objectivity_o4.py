@@ -21,32 +21,32 @@ import pandas as pd
 from scipy.special import bdtrc
 
 
-def _school_row(key, counts, kind, fit, region, min_n, max_p):
+def _school_row(key, counts, kind, region, min_n, max_p):
     """counts: the school's number of pupils at each primary score (index = score), a list
     of ints (≈18,000 schools × papers a region: numpy calls on three-element slices cost
     more than the arithmetic)."""
     academic_year, window, procedure, grade, subject, municipality, login = key
+    fit = region["fit"]
     n = sum(counts)
     boundaries = []
-    if fit is not None:
-        for b, share in region["shares"].items():
-            in_window = sum(counts[b - 2: b + 1])
-            at_b = counts[b] if b < len(counts) else 0
-            # One-sided exact binomial test, P(X ≥ at_b) for X ~ Bin(in_window, share): the
-            # p-value scipy.stats.binomtest(alternative='greater') gives, from the survival
-            # function directly (binomtest costs ≈125 µs a call, ×54,000 boundaries a region).
-            p = float(bdtrc(at_b - 1, in_window, share)) if in_window else None
-            expected = in_window * share
-            boundaries.append({
-                "boundary": b, "mark": region["marks"][b],
-                "window": [b - 2, b], "pupils_in_window": in_window, "pupils_at_boundary": at_b,
-                "expected_share": round(share, 4), "expected_at_boundary": round(expected, 2),
-                "excess": round(at_b - expected, 2), "p_value": p,
-                "testable": in_window >= min_n,
-                "region_observed": region["observed"][b],
-                "region_expected": round(region["expected"][b], 2),
-                "region_excess": round(region["observed"][b] - region["expected"][b], 2),
-            })
+    for b, share in region["shares"].items():     # none without a fit
+        in_window = sum(counts[b - 2: b + 1])
+        at_b = counts[b] if b < len(counts) else 0
+        # One-sided exact binomial test, P(X ≥ at_b) for X ~ Bin(in_window, share): the
+        # p-value scipy.stats.binomtest(alternative='greater') gives, from the survival
+        # function directly (binomtest costs ≈125 µs a call, ×54,000 boundaries a region).
+        p = float(bdtrc(at_b - 1, in_window, share)) if in_window else None
+        expected = in_window * share
+        boundaries.append({
+            "boundary": b, "mark": region["marks"][b],
+            "window": [b - 2, b], "pupils_in_window": in_window, "pupils_at_boundary": at_b,
+            "expected_share": round(share, 4), "expected_at_boundary": round(expected, 2),
+            "excess": round(at_b - expected, 2), "p_value": p,
+            "testable": in_window >= min_n,
+            "region_observed": region["observed"][b],
+            "region_expected": round(region["expected"][b], 2),
+            "region_excess": round(region["observed"][b] - region["expected"][b], 2),
+        })
     testable = [b for b in boundaries if b["testable"] and b["p_value"] is not None]
     if n < min_n or fit is None or not testable:
         status, statistic, worst = "insufficient_data", None, None
@@ -128,8 +128,7 @@ def model(dbt, session):
         marks = {int(first[c]): m for c, m in (("min_3", 3), ("min_4", 4), ("min_5", 5)) if pd.notna(first[c])}
         fit = g["counterfactual"].to_numpy(dtype=float) if ok else None
         regions[key] = {
-            "fit": fit, "shares": _boundary_shares(fit, sorted(marks)),
-            "boundaries": sorted(marks), "marks": marks,
+            "fit": fit, "shares": _boundary_shares(fit, sorted(marks)), "marks": marks,
             "observed": dict(zip(g["primary_score"].astype(int), g["pupils"].astype(int))),
             "expected": dict(zip(g["primary_score"].astype(int),
                                  g["counterfactual"].astype(float).fillna(np.nan))),
@@ -145,7 +144,7 @@ def model(dbt, session):
         counts = [0] * (max(scores) + 1)
         for score, n in zip(scores, pupils_at_score):
             counts[score] = n
-        rows.append(_school_row(key, counts, school_kind, region["fit"], region, min_n, max_p))
+        rows.append(_school_row(key, counts, school_kind, region, min_n, max_p))
     columns = ["academic_year", "window", "municipality", "school_login", "procedure", "grade",
                "subject", "check_code", "statistic", "threshold", "n_participants", "flagged",
                "status", "details", "explanation"]
