@@ -500,15 +500,26 @@ def _column_array(kept: list[tuple], field: pa.Field) -> pa.Array:
     with the 19 columns' lists of a region's 1.2M rows gathered at once, building the
     tables peaked at 1,816 MB; column by column at 1,606 MB (an RSS sampler, 20 ms)."""
     name, values = field.name, []
+    if kept and name in kept[0][3]:
+        return _per_file_column(kept, field)
     for rows, keep, loaded, context, subject in kept:
-        if name in context:
-            values.extend([context[name]] * loaded)
-            continue
         column = rows.column(name)
         if name == "subject":
             column = [v or subject for v in column]
         values.extend(column if keep is None else [column[i] for i in keep])
     return pa.array(values, field.type)
+
+
+def _per_file_column(kept: list[tuple], field: pa.Field) -> pa.Array:
+    """A column whose value is the file's own (its sha256, window, year…): one value per
+    file, repeated by Arrow. Converting the 1.2M repeated Python values instead made
+    building a region's tables take ≈4.2 s instead of ≈3.1 (medians of four, same batch;
+    the tables, dictionaries included, identical). Files with no row loaded are left out, so a dictionary-encoded
+    column's dictionary holds the values of its rows only, in the order they first come."""
+    files = [(context[field.name], loaded) for _, _, loaded, context, _ in kept if loaded]
+    per_file = pa.array([value for value, _ in files], field.type)
+    repeat = np.repeat(np.arange(len(files), dtype=np.int64), [n for _, n in files])
+    return per_file.take(pa.array(repeat))
 
 
 def _criterion_view(parsed: ParsedFile) -> CriterionRows:
