@@ -321,18 +321,41 @@ def _frame(batch: ParsedBatch, kind: str, wanted: set[str]) -> pd.DataFrame:
         code = {v: i for i, v in enumerate(categories)}
         codes = np.array([code.get(v, -1) for v in values], dtype=np.int32)[file_no]
         columns[key] = pd.Categorical.from_codes(codes, categories=pd.Index(categories, dtype="str"))
-    frame = pd.DataFrame(columns)
+    frame = pd.DataFrame({key: _frame_column(key, values) for key, values in columns.items()})
     del columns
-    for col in ("primary_score", "scale_max", "test_score", "mark"):
+    for col in NULLABLE_INTEGERS:
         if col in frame:
             frame[col] = frame[col].astype("Int64")
-    # The parser's own counts, never reported as a value: as plain numbers GX compares them
-    # in one vectorised step; as Int64 it called a Python function per row (2.6M calls
-    # over a region).
-    for col in ("criterion_excess", "bad_cells"):
+    for col in PLAIN_FLOATS:
         if col in frame:
             frame[col] = frame[col].astype("float64")
     return frame.reset_index(drop=True)
+
+
+NULLABLE_INTEGERS = ("primary_score", "scale_max", "test_score", "mark")
+# The parser's own counts, never reported as a value: as plain numbers GX compares them
+# in one vectorised step; as Int64 it called a Python function per row (2.6M calls over a
+# region).
+PLAIN_FLOATS = ("criterion_excess", "bad_cells")
+_ARROW_TYPE = {**{c: pa.int64() for c in NULLABLE_INTEGERS}, **{c: pa.float64() for c in PLAIN_FLOATS}}
+_AS_INT64 = {pa.int64(): pd.Int64Dtype()}.get
+
+
+def _frame_column(key: str, values: list):
+    """One frame column from the batch's list, through Arrow: the dtype pandas would infer
+    from the list (text as pandas' string dtype, whole numbers with a gap as float64,
+    nothing but gaps as object) or the one fixed above, built faster: a region's frame
+    of 19 columns in 1.1–1.9 s against 2.6–3.1 s (three runs each, the frames identical,
+    so are the suite's verdicts). A list Arrow cannot type (values of two kinds) is left
+    to pandas, as before."""
+    if isinstance(values, pd.Categorical):       # the file's own columns (above)
+        return values
+    try:
+        if key in _ARROW_TYPE:
+            return pa.array(values, _ARROW_TYPE[key]).to_pandas(types_mapper=_AS_INT64)
+        return pa.array(values).to_pandas()
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, OverflowError):
+        return values
 
 
 def _first_failures(frame: pd.DataFrame, outcomes: list[RuleOutcome]) -> dict[int, RuleOutcome]:
