@@ -27,6 +27,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from ingest.inbox import InboxFile
+from ingest.workers import ordered_map, workers_for
 
 INDEX_DIR = "received"
 COPY_CHUNK = 1 << 20
@@ -47,34 +48,44 @@ def archive_files(items: Iterable[InboxFile],
     bytes under two paths are one version: the first item names it, and if its path has
     changed since the scan the next path with those bytes is copied). Returns sha256 → the
     archived path, and the items whose path had changed since the scan (ChangedSinceScan)
-    when they were copied; a version none of whose paths still held it is not archived."""
+    when they were copied; a version none of whose paths still held it is not archived.
+    Many new versions are copied on every core (ingest/workers.py), in the same order."""
     by_sha: dict[str, list[InboxFile]] = {}
     for item in items:
         by_sha.setdefault(item.sha256, []).append(item)
-    new = {sha for sha in by_sha if not archived_path(archive_dir, sha).exists()}
+    new = [group for sha, group in by_sha.items() if not archived_path(archive_dir, sha).exists()]
     if new:
         # The index first: a run killed while copying leaves index lines for versions the
         # next run copies (and lists again), never archived bytes that no line describes.
-        _write_index(archive_dir, [group[0] for sha, group in by_sha.items() if sha in new])
-    paths: dict[str, Path] = {}
+        _write_index(archive_dir, [group[0] for group in new])
+        for folder in {archived_path(archive_dir, group[0].sha256).parent for group in new}:
+            folder.mkdir(parents=True, exist_ok=True)
+    # Creating ≈20,000 files is mostly the kernel's work, done per process: on two
+    # processes a region's copy took 4.1–4.3 s instead of 6.3–6.5 s (four interleaved runs
+    # each, the pool's start included). The pool's fork server then serves the reading.
+    copied = ordered_map(_copy_version, archive_dir, new, workers_for(len(new)), chunksize=64)
+    not_copied: set[str] = set()
     gone: list[InboxFile] = []
-    folders: set[Path] = set()
-    for sha, group in by_sha.items():
-        target = archived_path(archive_dir, sha)
-        if sha in new:
-            if target.parent not in folders:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                folders.add(target.parent)
-            for item in group:
-                try:
-                    _copy_in(item, target)
-                    break
-                except ChangedSinceScan:
-                    gone.append(item)
-            else:
-                continue
-        paths[sha] = target
+    for group, (ok, changed) in zip(new, copied):
+        gone.extend(changed)
+        if not ok:
+            not_copied.add(group[0].sha256)
+    paths = {sha: archived_path(archive_dir, sha) for sha in by_sha if sha not in not_copied}
     return paths, gone
+
+
+def _copy_version(archive_dir: Path, group: list[InboxFile]) -> tuple[bool, list[InboxFile]]:
+    """One version copied from the first of its paths that still holds it: (copied, the
+    paths that had changed since the scan). Its folder exists already."""
+    target = archived_path(archive_dir, group[0].sha256)
+    changed = []
+    for item in group:
+        try:
+            _copy_in(item, target)
+            return True, changed
+        except ChangedSinceScan:
+            changed.append(item)
+    return False, changed
 
 
 @contextmanager

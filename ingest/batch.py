@@ -29,14 +29,11 @@ from ingest.pupil_results import parse_pupil_file
 from ingest.readers import UnreadableFile, read_table_file
 from ingest.reference import ReferenceTables, load_reference, validate_reference
 from ingest.windows import EXAM_PROCEDURES, WINDOW_PROCEDURE, spring_year
-from ingest.workers import available_cores, ordered_map
+from ingest.workers import ordered_map, workers_for
 from msoko import faults
 
 Progress = Callable[[str], None]
 PER_FILE_PROGRESS_UP_TO = 300
-# Below this many files a school's or a municipality's batch is read in this process: the
-# workers' start (≈1–2 s) would cost more than the second core saves.
-PARALLEL_FROM = 200
 
 
 def _quiet(_: str) -> None:
@@ -168,8 +165,8 @@ def _parse_job(shared: tuple, job: tuple[InboxFile, Path]) -> ParsedFile:
 
 def parse_inbox(archived: ArchivedInbox, progress: Progress = _quiet,
                 workers: int | None = None) -> ParsedBatch:
-    """Read every file of the batch (on every core once it has PARALLEL_FROM files, or on
-    `workers` processes), in the batch's order."""
+    """Read every file of the batch (on every core once it has PARALLEL_FROM files, see
+    ingest/workers.py, or on `workers` processes), in the batch's order."""
     reference = load_reference(archived.references, archived.archived)
     reference_outcomes = validate_reference(reference)
     lookup = reference.lookup()
@@ -186,8 +183,8 @@ def parse_inbox(archived: ArchivedInbox, progress: Progress = _quiet,
     to_read = [(item, archived.archived[item.sha256]) for item in archived.files
                if originals[item.sha256] is item]
     if workers is None:
-        workers = available_cores() if len(to_read) >= PARALLEL_FROM else 1
-    read = ordered_map(_parse_job, (reference, lookup), to_read, workers, preload=__name__)
+        workers = workers_for(len(to_read))
+    read = ordered_map(_parse_job, (reference, lookup), to_read, workers)
     try:
         for n, item in enumerate(archived.files, start=1):
             original = originals[item.sha256]

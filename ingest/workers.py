@@ -17,11 +17,23 @@ from typing import Any, TypeVar
 T = TypeVar("T")
 R = TypeVar("R")
 MAX_WORKERS = 4
+# Below this many items a batch stays in this process: the workers' start (≈1–2 s) would
+# cost more than the second core saves (a school's resubmission, a municipality's files).
+PARALLEL_FROM = 200
+# What the fork server imports once before it forks workers. One fork server serves every
+# pool of a process and keeps the modules it started with, so there is one list: the ingest
+# pipeline, whose functions (the archive's copy, a file's parse) the workers run.
+PRELOAD = ["ingest.batch"]
 _shared: Any = None
 
 
 def available_cores() -> int:
     return min(len(os.sched_getaffinity(0)), MAX_WORKERS)
+
+
+def workers_for(items: int) -> int:
+    """Processes worth starting for a batch of `items`."""
+    return available_cores() if items >= PARALLEL_FROM else 1
 
 
 def _remember(shared: Any) -> None:
@@ -34,16 +46,15 @@ def _call(fn: Callable[[Any, T], R], item: T) -> R:
 
 
 def ordered_map(fn: Callable[[Any, T], R], shared: Any, items: Iterable[T], workers: int,
-                preload: str, chunksize: int = 16) -> Iterator[R]:
+                chunksize: int = 16) -> Iterator[R]:
     """fn(shared, item) for every item, in order. `fn` must be a module-level function (it
-    is sent by name); `shared` is sent once to each worker; `preload` is the module the
-    fork server imports before it forks workers. One worker: in this process."""
+    is sent by name); `shared` is sent once to each worker. One worker: in this process."""
     if workers <= 1:
         for item in items:
             yield fn(shared, item)
         return
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([preload])
+    context.set_forkserver_preload(PRELOAD)
     pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_remember,
                                initargs=(shared,))
     try:

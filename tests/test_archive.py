@@ -11,9 +11,20 @@ import pytest
 
 from ingest.archive import INDEX_DIR, archive_files, archived_path
 from ingest.batch import ReferenceChanged, archive_batch
+from ingest import workers
 from ingest.inbox import scan_inbox
 
 FOLDER = "2023-2024/vpr-spring"
+
+
+@pytest.fixture(params=["one process", "two workers"])
+def copies_on(request, monkeypatch):
+    """A region's archive copies on worker processes (from PARALLEL_FROM new versions): the
+    same tests run both ways, the workers' with two of them whatever this machine has."""
+    if request.param == "two workers":
+        monkeypatch.setattr(workers, "PARALLEL_FROM", 1)
+        monkeypatch.setattr(workers, "available_cores", lambda: 2)
+    return request.param
 
 
 def _inbox(root):
@@ -30,7 +41,7 @@ def _index_lines(archive):
             for line in f.read_text(encoding="utf-8").splitlines()]
 
 
-def test_each_version_is_archived_once_with_an_index_line(tmp_path):
+def test_each_version_is_archived_once_with_an_index_line(tmp_path, copies_on):
     inbox = _inbox(tmp_path / "inbox")
     archive = tmp_path / "archive"
     files, _ = scan_inbox(inbox)
@@ -55,7 +66,7 @@ def test_each_version_is_archived_once_with_an_index_line(tmp_path):
 
 
 @pytest.mark.parametrize("swap", ["deleted", "rewritten", "link", "pipe"])
-def test_a_file_changed_after_the_scan_leaves_the_batch(tmp_path, swap):
+def test_a_file_changed_after_the_scan_leaves_the_batch(tmp_path, swap, copies_on):
     inbox = _inbox(tmp_path / "inbox")
     secret = tmp_path / "secret.txt"
     secret.write_bytes(b"not for the archive")
@@ -81,7 +92,7 @@ def test_a_file_changed_after_the_scan_leaves_the_batch(tmp_path, swap):
     assert not list((tmp_path / "archive").rglob(".incoming-*"))
 
 
-def test_bytes_gone_from_one_path_are_archived_from_another(tmp_path):
+def test_bytes_gone_from_one_path_are_archived_from_another(tmp_path, copies_on):
     """The same bytes in two folders: the first path was deleted after the scan, so the
     version is copied from the second, and only the first path leaves the batch."""
     inbox = _inbox(tmp_path / "inbox")
@@ -97,7 +108,7 @@ def test_bytes_gone_from_one_path_are_archived_from_another(tmp_path):
                                                        f"{FOLDER}/sch100002/b.csv"]
 
 
-def test_a_reference_file_changed_after_the_scan_stops_the_run(tmp_path):
+def test_a_reference_file_changed_after_the_scan_stops_the_run(tmp_path, copies_on):
     inbox = _inbox(tmp_path / "inbox")
     (inbox / "reference").mkdir()
     (inbox / "reference" / "schools.csv").write_text("login,name\nsch100001,Школа 1\n",
