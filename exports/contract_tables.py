@@ -9,7 +9,7 @@ from pathlib import Path
 
 import duckdb
 
-from exports.atomic import atomic_target
+from msoko.atomic import atomic_target
 from exports.warehouse_reads import CONTRACT_TABLES, existing_tables
 
 FORMATS = {"csv": "(FORMAT csv, HEADER true, DELIMITER ',')",

@@ -29,7 +29,7 @@ from pathlib import Path
 import duckdb
 import xlsxwriter
 
-from exports.atomic import atomic_target
+from msoko.atomic import atomic_target
 from exports.cells import workbook_options
 
 MAX_SHEET_NAME = 31

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import duckdb
 
-from exports.atomic import atomic_target
+from msoko.atomic import atomic_target
 from exports.cells import (PROCEDURE_RU, SUPPRESSED_TEXT, UNIT_LABEL, formats, row_height,
                            new_workbook, sheet_name, write_measure, write_text)
 from exports.charts import mark_distribution_sheet, score_histogram_sheet

@@ -20,14 +20,13 @@ import json
 import os
 import secrets
 import stat
-import tempfile
 from collections.abc import Iterable
-from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
 from ingest.inbox import InboxFile
 from ingest.workers import ordered_map, workers_for
+from msoko.atomic import renamed_into
 
 INDEX_DIR = "received"
 COPY_CHUNK = 1 << 20
@@ -88,25 +87,10 @@ def _copy_version(archive_dir: Path, group: list[InboxFile]) -> tuple[bool, list
     return False, changed
 
 
-@contextmanager
-def _renamed_into(target: Path, mode: str = "wb", **open_args):
-    """A new file beside target, written through the descriptor mkstemp returns (opening it
-    again by path cost the region's archive ≈3 s) and renamed to target when the block ends
-    without an error: a killed run never leaves half a file under the final name."""
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
-    try:
-        with os.fdopen(fd, mode, **open_args) as out:
-            yield out
-        os.replace(tmp, target)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-
-
 def _copy_in(item: InboxFile, target: Path) -> None:
     """The bytes are hashed on the way, so a file rewritten in place since the scan never
     lies in the archive under the scan's hash."""
-    with os.fdopen(_open_regular(item.path), "rb") as source, _renamed_into(target) as copy:
+    with os.fdopen(_open_regular(item.path), "rb") as source, renamed_into(target) as copy:
         digest = hashlib.sha256()
         while chunk := source.read(COPY_CHUNK):
             digest.update(chunk)
@@ -141,5 +125,5 @@ def _write_index(archive_dir: Path, items: Iterable[InboxFile]) -> None:
              for item in items]
     name = f"{now:%Y%m%dT%H%M%S}-{os.getpid()}-{secrets.token_hex(3)}.jsonl"
     # (surrogateescape: a path that is not valid UTF-8 never stops the run)
-    with _renamed_into(folder / name, "w", encoding="utf-8", errors="surrogateescape") as out:
+    with renamed_into(folder / name, "w", encoding="utf-8", errors="surrogateescape") as out:
         out.writelines(lines)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 
-from exports.atomic import atomic_target
+from msoko.atomic import atomic_target
 from msoko.config import REPO_ROOT, Paths
 
 # Appended to the instance's copy of dagster.yaml: Dagster's SQLite event log with its

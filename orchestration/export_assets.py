@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
 
-from exports.atomic import publish_warehouse
+from exports.publish import publish_warehouse
 from exports.contract_tables import write_contract_tables
 from exports.release import activate, mark_snapshot, staged
 from exports.school_report import write_school_reports

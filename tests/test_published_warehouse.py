@@ -9,7 +9,7 @@ import sys
 import duckdb
 import pytest
 
-from exports.atomic import publish_warehouse
+from exports.publish import publish_warehouse
 from msoko.demo.layouts import fis_oko_file_name, write_vpr_export
 from tests.conftest import pointed_at, run_pipeline
 from tests.test_pipeline_skeleton import MATHS, build_inbox, pupil

@@ -1,29 +1,17 @@
-"""Write-then-rename, so a reader (an official opening the workbook, an analyst holding the
-published warehouse) only ever sees a complete previous or a complete new file."""
+"""The read-only copy of the warehouse analysts query, replaced whole (msoko/atomic.py), so
+an analyst holding the published warehouse only ever sees a complete copy."""
 from __future__ import annotations
 
 import os
 import shutil
 import stat
-from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
 
+from msoko.atomic import atomic_target
+
 READ_ONLY = stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH
-
-
-@contextmanager
-def atomic_target(target: Path):
-    """Yields a temporary path beside target; on success it replaces target atomically."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.partial-{os.getpid()}")
-    try:
-        yield tmp
-        os.replace(tmp, target)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
 
 
 def publish_warehouse(source: Path, target: Path) -> Path:
