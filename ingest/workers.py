@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import multiprocessing
+import multiprocessing.forkserver
 import os
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -43,6 +44,14 @@ def _remember(shared: Any) -> None:
 
 def _call(fn: Callable[[Any, T], R], item: T) -> R:
     return fn(_shared, item)
+
+
+def start_early() -> None:
+    """Start the fork server now: its imports (≈0.4 s) then overlap the caller's own work
+    (the inbox scan) instead of delaying the first pool. Its workers start only with a pool."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(PRELOAD)
+    multiprocessing.forkserver.ensure_running()
 
 
 def ordered_map(fn: Callable[[Any, T], R], shared: Any, items: Iterable[T], workers: int,

@@ -20,6 +20,7 @@ from ingest.batch import ArchivedInbox, archive_batch, parse_inbox, validate_bat
 from ingest.load import load_partitions
 from ingest.partitioned import tables_by_partition
 from ingest.raw_schema import SCHEMAS
+from ingest.workers import start_early
 from orchestration.partitions import WINDOWS, Scope, scan_partitions, submission_of
 from orchestration.progress import reporter
 from orchestration.resources import MsokoPaths
@@ -46,6 +47,9 @@ def _scan_and_archive(paths, scope: Scope, progress) -> ArchivedInbox:
     """The scope's files and every reference file, each archived by sha256 (a no-op for
     bytes archived already, e.g. by the previous step of the same run). `progress` hears
     which files left the batch (ingest.batch.archive_batch)."""
+    if scope.schools is None:
+        # Whole windows: likely enough files for the worker processes (ingest/workers.py).
+        start_early()
     return archive_batch(*scan_partitions(paths.inbox, scope), paths.archive, progress)
 
 
