@@ -9,8 +9,8 @@ from pathlib import Path
 
 import duckdb
 
-from msoko.atomic import atomic_target
 from exports.warehouse_reads import CONTRACT_TABLES, existing_tables
+from msoko.atomic import atomic_target
 
 FORMATS = {"csv": "(FORMAT csv, HEADER true, DELIMITER ',')",
            "parquet": "(FORMAT parquet, COMPRESSION zstd)"}

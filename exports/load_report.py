@@ -29,8 +29,8 @@ from pathlib import Path
 import duckdb
 import xlsxwriter
 
-from msoko.atomic import atomic_target
 from exports.cells import workbook_options
+from msoko.atomic import atomic_target
 
 MAX_SHEET_NAME = 31
 STATUS_RU = {"accepted": "принят", "rejected": "отклонён", "superseded": "заменён новой версией"}

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import duckdb
 
-from msoko.atomic import atomic_target
 from exports.cells import SUPPRESSED_TEXT, paper_label
 from exports.texts import COLUMN_RU, FILE_STATUS, check_meaning, check_name
 from exports.warehouse_reads import columns, existing_tables
+from msoko.atomic import atomic_target
 
 CSS = """
 @page { size: A4 portrait; margin: 12mm; }

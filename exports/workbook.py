@@ -20,7 +20,6 @@ from pathlib import Path
 
 import duckdb
 
-from msoko.atomic import atomic_target
 from exports.cells import (PROCEDURE_RU, SUPPRESSED_TEXT, UNIT_LABEL, formats, row_height,
                            new_workbook, sheet_name, write_measure, write_text)
 from exports.charts import mark_distribution_sheet, score_histogram_sheet
@@ -29,6 +28,7 @@ from exports.tables import write_table, write_title
 from exports.texts import FILE_STATUS
 from exports.warehouse_reads import existing_tables, school_names
 from msoko import faults
+from msoko.atomic import atomic_target
 
 
 @dataclass(frozen=True)
