@@ -1,0 +1,40 @@
+"""The validation frame's columns (ingest.batch._frame_column) are built through Arrow for
+speed, and must come out exactly as pandas inferred them from the parsed lists before:
+Great Expectations' rules read these dtypes (a text column as pandas' string dtype, a
+whole-number column with gaps as float64, the parser's counts as float64, reported scores
+as Int64)."""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from ingest.batch import NULLABLE_INTEGERS, PLAIN_FLOATS, _frame_column
+
+
+def _as_pandas_inferred(key: str, values: list) -> pd.Series:
+    series = pd.DataFrame({key: values})[key]
+    if key in NULLABLE_INTEGERS:
+        return series.astype("Int64")
+    if key in PLAIN_FLOATS:
+        return series.astype("float64")
+    return series
+
+
+@pytest.mark.parametrize("key, values", [
+    ("pupil_code", ["А-1", None, "А-3"]),            # text with a gap
+    ("row_number", [5, 6, 7]),                       # whole numbers
+    ("journal_mark", [5, None, 3]),                  # whole numbers with a gap
+    ("absent", [False, True, False]),
+    ("textbook", [None, None, None]),                # nothing but gaps
+    ("primary_score", [12, None, 0]),                # reported: Int64
+    ("bad_cells", [0, 1, 0]),                        # the parser's count: float64
+    ("criterion_excess", [None, 2, None]),
+    ("mark_raw", ["5", 4, None]),                    # two kinds: left to pandas
+])
+def test_a_column_comes_out_as_pandas_inferred_it(key, values):
+    built = pd.DataFrame({key: _frame_column(key, values)})[key]
+    if key in NULLABLE_INTEGERS + PLAIN_FLOATS:        # _frame casts these afterwards
+        built = built.astype("Int64" if key in NULLABLE_INTEGERS else "float64")
+    expected = _as_pandas_inferred(key, values)
+    assert str(built.dtype) == str(expected.dtype)
+    pd.testing.assert_series_equal(built, expected, check_exact=True)
