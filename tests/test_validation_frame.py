@@ -1,5 +1,6 @@
-"""The validation frame's columns (ingest.batch._frame_column) are built through Arrow for
-speed, and must come out exactly as pandas inferred them from the parsed lists before:
+"""A file's parsed rows kept column by column (ingest.batch.RowColumns), and the validation
+frame's columns built from them (ingest.batch._frame_column). The frame's columns are built
+through Arrow for speed and must come out exactly as pandas inferred them from the lists:
 Great Expectations' rules read these dtypes (a text column as pandas' string dtype, a
 whole-number column with gaps as float64, the parser's counts as float64, reported scores
 as Int64)."""
@@ -8,7 +9,20 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from ingest.batch import NULLABLE_INTEGERS, PLAIN_FLOATS, _frame_column
+from ingest.batch import NULLABLE_INTEGERS, PLAIN_FLOATS, RowColumns, _frame_column
+
+
+def test_rows_become_columns_whatever_keys_each_row_has():
+    uniform = [{"row_number": 5, "school_login": "sch1"}, {"row_number": 6, "school_login": "sch1"}]
+    assert RowColumns(uniform).columns == {"row_number": [5, 6], "school_login": ["sch1", "sch1"]}
+    # the same keys in another order, a key missing: the first row's order, gaps as None
+    mixed = [{"a": 1, "b": 2}, {"b": 3, "a": 4}, {"a": 5}, {"c": 6}]
+    rows = RowColumns(mixed)
+    assert rows.columns == {"a": [1, 4, 5, None], "b": [2, 3, None, None], "c": [None, None, None, 6]}
+    assert list(rows)[1] == {"a": 4, "b": 3, "c": None} and len(rows) == 4
+    # repeated texts of a file are one object each
+    logins = RowColumns([{"school_login": "".join(["sch", "1"])} for _ in range(3)]).column("school_login")
+    assert logins[0] is logins[1] is logins[2]
 
 
 def _as_pandas_inferred(key: str, values: list) -> pd.Series:
