@@ -1,7 +1,7 @@
 """A per-file function on every core, results in input order.
 
-Reading a region's 20,000 files is the one per-file step left (≈60 % of a run's CPU);
-one process uses one of the machine's cores. Workers start from a fork server (a clean
+Reading a region's 20,000 files (≈60 % of a run's CPU) and copying them into the archive
+are the per-file steps left; one process uses one of the machine's cores. Workers start from a fork server (a clean
 single-threaded process that has imported the ingest code once), never by forking the
 caller: the caller may be a Dagster run with threads of its own.
 """
