@@ -26,6 +26,7 @@ from pathlib import Path
 
 from ingest.inbox import InboxFile
 from ingest.workers import ordered_map, workers_for
+from msoko import faults
 from msoko.atomic import renamed_into
 
 INDEX_DIR = "received"
@@ -81,6 +82,7 @@ def _copy_version(archive_dir: Path, group: list[InboxFile]) -> tuple[bool, list
     for item in group:
         try:
             _copy_in(item, target)
+            faults.reached("archiving")
             return True, changed
         except ChangedSinceScan:
             changed.append(item)

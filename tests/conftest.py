@@ -77,7 +77,7 @@ def query(home: Path, sql: str, params=None):
 # a pytest-internal node id that pytest 9 no longer reads.)
 SHARED_GROUPS = {"test_privacy": "test_fuzz"}
 COSTLIEST_FIRST = ["test_faults", "test_fuzz", "test_concurrency", "test_concurrency_daemon",
-                   "test_objectivity_demo", "test_exports", "test_ingest_pipeline",
+                   "test_faults_parallel", "test_objectivity_demo", "test_exports", "test_ingest_pipeline",
                    "test_indicators", "test_objectivity", "test_reference_checks",
                    "test_published_warehouse", "test_orchestration_partitions",
                    "test_pipeline_skeleton"]
