@@ -66,10 +66,13 @@ def archive_files(items: Iterable[InboxFile],
     copied = ordered_map(_copy_version, archive_dir, new, workers_for(len(new)), chunksize=64)
     not_copied: set[str] = set()
     gone: list[InboxFile] = []
-    for group, (ok, changed) in zip(new, copied):
-        gone.extend(changed)
-        if not ok:
-            not_copied.add(group[0].sha256)
+    try:
+        for group, (ok, changed) in zip(new, copied):
+            gone.extend(changed)
+            if not ok:
+                not_copied.add(group[0].sha256)
+    finally:
+        copied.close()      # the workers stop now, not when the generator is collected
     paths = {sha: archived_path(archive_dir, sha) for sha in by_sha if sha not in not_copied}
     return paths, gone
 
