@@ -60,11 +60,13 @@ def parallel_crashes(tmp_path_factory):
     inbox = root / "inbox"
     _inbox(inbox)
     killed_home, clean_home = root / "killed", root / "clean"
-    killed, archived_when_killed = {}, {}
+    killed, archived_when_killed, published_when_killed = {}, {}, {}
     for point in KILLS:
         killed[point] = run_subprocess(inbox, killed_home, fault=point)
         archived_when_killed[point] = len(_versions(killed_home / "archive"))
-    return {"killed": killed, "archived_when_killed": archived_when_killed, "home": killed_home,
+        published_when_killed[point] = sorted(p.name for p in (killed_home / "published").glob("*"))
+    return {"killed": killed, "archived_when_killed": archived_when_killed,
+            "published_when_killed": published_when_killed, "home": killed_home,
             "recovery": run_subprocess(inbox, killed_home),
             "clean": run_subprocess(inbox, clean_home), "clean_home": clean_home}
 
@@ -74,9 +76,10 @@ def _versions(archive):
 
 
 @pytest.mark.parametrize("point", KILLS)
-def test_a_run_killed_on_the_workers_dies_whole(parallel_crashes, point):
+def test_a_run_killed_on_the_workers_dies_whole_and_publishes_nothing(parallel_crashes, point):
     done = parallel_crashes["killed"][point]
     assert done.returncode == -signal.SIGKILL, (done.stdout + done.stderr)[-3000:]
+    assert parallel_crashes["published_when_killed"][point] == []   # no copy for analysts yet
 
 
 def test_the_archive_never_holds_a_partial_version(parallel_crashes):
