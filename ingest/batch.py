@@ -290,6 +290,16 @@ def _columns(rows) -> RowColumns | None:
 REPORTED = {"row_number", "school_login"}
 
 
+# Frame columns whose dtype is fixed rather than inferred: scores reported in messages as
+# nullable integers, and the parser's own counts, never reported as a value, as plain
+# floats: GX compares those in one vectorised step, while as Int64 it called a Python
+# function per row (2.6M calls over a region).
+FIXED_DTYPES = {**dict.fromkeys(("primary_score", "scale_max", "test_score", "mark"), "Int64"),
+                **dict.fromkeys(("criterion_excess", "bad_cells"), "float64")}
+_ARROW_TYPES = {"Int64": pa.int64(), "float64": pa.float64()}
+_AS_INT64 = {pa.int64(): pd.Int64Dtype()}.get
+
+
 def _frame(batch: ParsedBatch, kind: str, wanted: set[str]) -> pd.DataFrame:
     """The batch's rows of one format as one frame, with the `wanted` columns only."""
     # Column by column, without copying 1.2M row dicts (time and memory at region size).
@@ -325,39 +335,25 @@ def _frame(batch: ParsedBatch, kind: str, wanted: set[str]) -> pd.DataFrame:
         columns[key] = pd.Categorical.from_codes(codes, categories=pd.Index(categories, dtype="str"))
     frame = pd.DataFrame({key: _frame_column(key, values) for key, values in columns.items()})
     del columns
-    for col in NULLABLE_INTEGERS:
-        if col in frame:
-            frame[col] = frame[col].astype("Int64")
-    for col in PLAIN_FLOATS:
-        if col in frame:
-            frame[col] = frame[col].astype("float64")
     return frame.reset_index(drop=True)
-
-
-NULLABLE_INTEGERS = ("primary_score", "scale_max", "test_score", "mark")
-# The parser's own counts, never reported as a value: as plain numbers GX compares them
-# in one vectorised step; as Int64 it called a Python function per row (2.6M calls over a
-# region).
-PLAIN_FLOATS = ("criterion_excess", "bad_cells")
-_ARROW_TYPE = {**{c: pa.int64() for c in NULLABLE_INTEGERS}, **{c: pa.float64() for c in PLAIN_FLOATS}}
-_AS_INT64 = {pa.int64(): pd.Int64Dtype()}.get
 
 
 def _frame_column(key: str, values: list):
     """One frame column from the batch's list, through Arrow: the dtype pandas would infer
     from the list (text as pandas' string dtype, whole numbers with a gap as float64,
-    nothing but gaps as object) or the one fixed above, built faster: a region's 1.3M rows
-    with all 19 row columns in 1.1–1.9 s against 2.6–3.1 s (three runs each, the frames
-    identical, and so are the suite's verdicts). A list Arrow cannot type (values of two kinds) is left
-    to pandas, as before."""
-    if isinstance(values, pd.Categorical):       # the file's own columns (above)
+    nothing but gaps as object), or the one FIXED_DTYPES gives, built faster: a region's
+    1.3M rows with all 19 row columns in 1.1–1.9 s against 2.6–3.1 s (three runs each, the
+    frames identical, and so are the suite's verdicts). A list Arrow cannot type (values of
+    two kinds) is left to pandas, as before."""
+    if isinstance(values, pd.Categorical):       # the file's own columns (_frame)
         return values
+    dtype = FIXED_DTYPES.get(key)
     try:
-        if key in _ARROW_TYPE:
-            return pa.array(values, _ARROW_TYPE[key]).to_pandas(types_mapper=_AS_INT64)
-        return pa.array(values).to_pandas()
+        array = pa.array(values, _ARROW_TYPES.get(dtype))
     except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, OverflowError):
-        return values
+        series = pd.Series(values)
+        return series.astype(dtype) if dtype else series
+    return array.to_pandas(types_mapper=_AS_INT64 if dtype == "Int64" else None)
 
 
 def _first_failures(frame: pd.DataFrame, outcomes: list[RuleOutcome]) -> dict[int, RuleOutcome]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from ingest.batch import NULLABLE_INTEGERS, PLAIN_FLOATS, RowColumns, _frame_column
+from ingest.batch import FIXED_DTYPES, RowColumns, _frame_column
 
 
 def test_rows_become_columns_whatever_keys_each_row_has():
@@ -27,11 +27,7 @@ def test_rows_become_columns_whatever_keys_each_row_has():
 
 def _as_pandas_inferred(key: str, values: list) -> pd.Series:
     series = pd.DataFrame({key: values})[key]
-    if key in NULLABLE_INTEGERS:
-        return series.astype("Int64")
-    if key in PLAIN_FLOATS:
-        return series.astype("float64")
-    return series
+    return series.astype(FIXED_DTYPES[key]) if key in FIXED_DTYPES else series
 
 
 @pytest.mark.parametrize("key, values", [
@@ -47,8 +43,6 @@ def _as_pandas_inferred(key: str, values: list) -> pd.Series:
 ])
 def test_a_column_comes_out_as_pandas_inferred_it(key, values):
     built = pd.DataFrame({key: _frame_column(key, values)})[key]
-    if key in NULLABLE_INTEGERS + PLAIN_FLOATS:        # _frame casts these afterwards
-        built = built.astype("Int64" if key in NULLABLE_INTEGERS else "float64")
     expected = _as_pandas_inferred(key, values)
     assert str(built.dtype) == str(expected.dtype)
     pd.testing.assert_series_equal(built, expected, check_exact=True)
