@@ -11,6 +11,9 @@ A broken resubmission does not erase what was published: when a file at some pat
 rejected and the previous version at that path was accepted, the previous version's rows
 stay (the rejected version is recorded beside it in raw.files). Everything happens in one
 transaction: a killed run leaves the previous tables intact (DuckDB rolls back).
+
+In the same transaction the load logs which schools' results it changed
+(ingest/school_changes.py), so that dbt rebuilds the per-pupil models for those schools only.
 """
 from __future__ import annotations
 
@@ -21,6 +24,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from ingest import school_changes
 from ingest.raw_schema import SCHEMAS
 from msoko import faults
 
@@ -45,7 +49,7 @@ def _empty(name: str) -> pa.Table:
     return schema.empty_table()
 
 
-def _connect(warehouse: Path) -> duckdb.DuckDBPyConnection:
+def connect_for_writing(warehouse: Path) -> duckdb.DuckDBPyConnection:
     """Open the warehouse for writing. Dagster's pool admits one writer at a time; if a
     process outside Dagster (an analyst opening the writer's file) holds the lock, wait
     for it instead of failing the run at once."""
@@ -81,6 +85,30 @@ def _insert(con, name: str, tbl: pa.Table) -> None:
     con.unregister("incoming")
 
 
+def _differs(con, name: str) -> bool:
+    """Whether reference table `name` holds other rows than `incoming` (≈1,000 rows)."""
+    return con.execute(f"""
+        select exists (select * from {RAW_SCHEMA}.{name} except all select * from incoming)
+            or exists (select * from incoming except all select * from {RAW_SCHEMA}.{name})
+    """).fetchone()[0]
+
+
+def _log_changes(con, replaced_schools: set[str], whole_windows: bool,
+                 references_changed: bool) -> None:
+    """Tell dbt's school-partitioned models what this load changed (ingest/school_changes.py):
+    the schools of the rows replaced, old and new; everything after a whole window (faster
+    rebuilt whole) or a reference change (it touches every school's rows)."""
+    if references_changed:
+        school_changes.record_everything(con, "справочники изменились")
+    elif whole_windows:
+        school_changes.record_everything(con, "окно загружено целиком")
+    else:
+        school_changes.record_schools(
+            con, replaced_schools | school_changes.logins_of(con, RAW_SCHEMA, "loaded_keys"),
+            "файлы школ")
+    school_changes.prune_consumed(con)
+
+
 def load_partitions(warehouse: Path, keys: Iterable[str], tables: dict[str, pa.Table],
                     whole_windows: Iterable[str] = ()) -> dict[str, int]:
     """Replace the rows of submissions `keys`, and of every submission under
@@ -89,7 +117,7 @@ def load_partitions(warehouse: Path, keys: Iterable[str], tables: dict[str, pa.T
     within the replaced submissions for result tables."""
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     keys = set(keys) | set(tables["files"]["partition_key"].to_pylist())
-    con = _connect(warehouse)
+    con = connect_for_writing(warehouse)
     try:
         con.execute("BEGIN TRANSACTION")
         _ensure_tables(con)
@@ -102,6 +130,8 @@ def load_partitions(warehouse: Path, keys: Iterable[str], tables: dict[str, pa.T
                 "where list_contains(?, regexp_replace(partition_key, '/[^/]*$', ''))",
                 [windows]).fetchall()}
         con.register("loaded_keys", pa.table({"k": pa.array(sorted(keys), pa.string())}))
+        school_changes.ensure_change_tables(con)
+        replaced_schools = school_changes.logins_of(con, RAW_SCHEMA, "loaded_keys")
         con.register("new_files", tables["files"])
         # Versions kept although their path now holds a rejected file.
         con.execute(f"""
@@ -120,11 +150,14 @@ def load_partitions(warehouse: Path, keys: Iterable[str], tables: dict[str, pa.T
                                   WHERE kept.sha256 = t.sha256
                                     AND kept.partition_key = t.partition_key)""")
             _insert(con, name, tables[name])
+        references_changed = False
         for name in SCHEMAS:
             if name not in PARTITIONED:
                 con.register("incoming", tables[name])
+                references_changed = references_changed or _differs(con, name)
                 con.execute(f"CREATE OR REPLACE TABLE {RAW_SCHEMA}.{name} AS SELECT * FROM incoming")
                 con.unregister("incoming")
+        _log_changes(con, replaced_schools, bool(windows), references_changed)
         counts = {name: con.execute(
             f"select count(*) from {RAW_SCHEMA}.{name} where partition_key in (select k from loaded_keys)"
         ).fetchone()[0] if name in PARTITIONED else tables[name].num_rows for name in SCHEMAS}

@@ -19,8 +19,10 @@ from dagster import AssetExecutionContext, AssetKey
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 from packaging import version
 
+from ingest.load import connect_for_writing
+from ingest.school_changes import note_project, project_fingerprint
 from msoko import faults
-from msoko.config import DBT_PROJECT_DIR, WAREHOUSE_FILE
+from msoko.config import DBT_PROJECT_DIR, REPO_ROOT, WAREHOUSE_FILE
 from orchestration.ingest_assets import WAREHOUSE_POOL
 from orchestration.resources import MsokoPaths
 
@@ -65,6 +67,17 @@ def ensure_manifest() -> Path:
     return MANIFEST
 
 
+def note_project_change(warehouse: Path) -> None:
+    """Log a change of every school when this dbt project (or its engine) is not the one
+    that built the warehouse last: the school-partitioned models then rebuild whole, so a
+    model's new logic reaches every school's rows (ingest/school_changes.py)."""
+    con = connect_for_writing(warehouse)
+    try:
+        note_project(con, project_fingerprint(REPO_ROOT, _project_sources()))
+    finally:
+        con.close()
+
+
 def build_target(paths) -> Path:
     """Where `dbt build` writes for this MSOKO_HOME. One target per home: dbt keeps its
     partial-parse state there, and the state records the warehouse path, so runs of one home
@@ -94,6 +107,7 @@ def build_dbt_assets():
                          msoko_paths: MsokoPaths):
         paths = msoko_paths.paths()
         os.environ["MSOKO_WAREHOUSE"] = str(paths.warehouse)
+        note_project_change(paths.warehouse)
         events = dbt.cli(["build"], context=context, target_path=build_target(paths)).stream()
         yield from faults.each(events, "dbt")     # inert unless MSOKO_FAULT=dbt
 

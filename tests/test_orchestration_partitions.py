@@ -14,8 +14,17 @@ Window partitions after the full run: _unplaced, 2020-2021/vpr-spring, 2021-2022
   mark 2: 5 and 3 → 2/11 = 18.18 %; above 15: 19, 16, 20, 20 → 4/11 = 36.36 %.
 - sch000003's folder holds only a letter saved as .xlsx: rejected; the rest of the window
   (and sch000003's rows in the municipal export at the window root) is published.
+- The school runs rebuild the school-partitioned models (dbt_project/macros/
+  school_partitioned.sql) for their schools only, and the tables equal a whole rebuild.
+  sch000002 corrects pupil 40014 from 1, 1, 1, 0 to 2, 2, 1, 0 in a run that stops after
+  ingestion; the next run, sch000001's, applies it: n=5, sum 70, mean 14.00.
 """
 from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
 
 import pytest
 from dagster import AssetKey, DagsterInstance
@@ -121,3 +130,60 @@ def test_broken_resubmission_keeps_published_results(pipeline):
     statuses = sorted(query(home, "select status from audit.files where path = ?",
                             [f"{SCH1}/{path.name}"]))
     assert statuses == [("accepted",), ("rejected",)]
+
+
+SCHOOL_PARTITIONED = ("int_pupil_papers", "int_school_task_points", "int_pupil_level_points")
+
+
+def school_partitioned_tables(home):
+    return {m: query(home, f"select * from intermediate.{m} order by all") for m in SCHOOL_PARTITIONED}
+
+
+def rebuilt_whole(home, tmp_path):
+    """The school-partitioned tables as a whole rebuild makes them, on a copy of the
+    warehouse (named as every home's, so dbt's compiled names fit)."""
+    from msoko.config import DBT_PROJECT_DIR
+    from orchestration.dbt_assets import DBT_EXECUTABLE
+
+    copy = tmp_path / "home"
+    copy.mkdir(parents=True)
+    shutil.copy(home / "warehouse.duckdb", copy / "warehouse.duckdb")
+    subprocess.run([str(DBT_EXECUTABLE), "run", "--quiet", "--full-refresh",
+                    "--select", *SCHOOL_PARTITIONED,
+                    "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
+                    "--target-path", str(tmp_path / "target")],
+                   check=True, cwd=DBT_PROJECT_DIR,
+                   env={**os.environ, "MSOKO_WAREHOUSE": str(copy / "warehouse.duckdb")})
+    return school_partitioned_tables(copy)
+
+
+def built_for_changed_schools(home) -> dict[str, bool]:
+    """Per school-partitioned model, whether the last dbt build filtered it to the changed
+    schools (its compiled SQL reads the change log) rather than rebuilding it whole."""
+    results = json.loads((home / "dbt_target" / "run_results.json").read_text())["results"]
+    return {r["unique_id"].rsplit(".", 1)[1]: "pipeline_state.school_changes" in r["compiled_code"]
+            for r in results if r["unique_id"].rsplit(".", 1)[1] in SCHOOL_PARTITIONED}
+
+
+def test_school_runs_rebuild_only_their_schools(pipeline, tmp_path):
+    inbox, home = pipeline
+    # The last run (sch000001 and sch000002, test_broken_resubmission_keeps_published_results)
+    assert built_for_changed_schools(home) == dict.fromkeys(SCHOOL_PARTITIONED, True)
+    assert school_partitioned_tables(home) == rebuilt_whole(home, tmp_path / "before")
+
+    # A correction ingested by a run that stops before dbt is applied by the next build.
+    write_vpr_export(inbox / WINDOW / "sch000002" / fis_oko_file_name(MATHS, 4, 2021), [
+        pupil("sch000002", "40011", [3, 3, 2, 2]),
+        pupil("sch000002", "40012", [5, 5, 3, 2]),
+        pupil("sch000002", "40013", [5, 5, 5, 5]),
+        pupil("sch000002", "40014", [2, 2, 1, 0]),
+        pupil("sch000002", "40015", [5, 5, 5, 5]),
+    ], n_criteria=4, layout="latin", include_login=False, numbers_as_text=True)
+    assert run_schools("sch000002", ingest_only=True).success
+    assert run_schools("sch000001").success
+    assert built_for_changed_schools(home) == dict.fromkeys(SCHOOL_PARTITIONED, True)
+    assert indicator(home, "1.3.1", "school", school="sch000002", municipality="М1")[:3] == (14.0, 70.0, 5.0)
+    assert school_partitioned_tables(home) == rebuilt_whole(home, tmp_path / "after")
+    applied = query(home, "select model, through from pipeline_state.consumed_changes order by 1")
+    last = query(home, "select max(change_id) from pipeline_state.school_changes")[0][0]
+    assert applied == [(f"intermediate.{m}", last) for m in sorted(SCHOOL_PARTITIONED)]

@@ -111,6 +111,44 @@ def test_unplaced_files_are_replaced_whole(msoko_env):
     assert "_unplaced" not in rows_by_partition(home)["files"]
 
 
+def logged_changes(home):
+    """pipeline_state.school_changes (ingest/school_changes.py) as (schools, everything,
+    reason) per load, in order."""
+    con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
+    try:
+        return con.execute("""
+            select list(school_login order by school_login) filter (where school_login is not null),
+                   bool_or(everything), any_value(reason)
+            from pipeline_state.school_changes group by change_id order by change_id""").fetchall()
+    finally:
+        con.close()
+
+
+def test_loads_log_the_schools_they_change(msoko_env):
+    """What dbt's school-partitioned models rebuild after each load. The first load brings
+    the reference tables (every school); a school's load its logins, old rows' and new;
+    an unchanged reference adds nothing; a changed one every school again; a whole window
+    every school (rebuilt whole faster)."""
+    inbox, home = msoko_env
+    build_inbox(inbox)
+    load(inbox, home, Scope(tuple(inbox_partition_keys(inbox))))
+    assert logged_changes(home) == [(None, True, "справочники изменились")]
+
+    add_resubmission(inbox)
+    load(inbox, home, Scope((WINDOW,), frozenset({"sch000001"})))
+    # The window root's municipal export (sch000003's rows) is another folder: not logged.
+    assert logged_changes(home)[1:] == [(["sch000001"], False, "файлы школ")]
+
+    registry = inbox / "reference" / "schools.csv"
+    registry.write_text(registry.read_text(encoding="utf-8").replace("Школа Б", "Школа Бета"),
+                        encoding="utf-8")
+    load(inbox, home, Scope((WINDOW,), frozenset({"sch000002"})))
+    assert logged_changes(home)[2:] == [(None, True, "справочники изменились")]
+
+    load(inbox, home, Scope((WINDOW,)))
+    assert logged_changes(home)[3:] == [(None, True, "окно загружено целиком")]
+
+
 def test_file_runs_are_matched_block_by_block():
     """The check that the batch's rows come file by file in the expected order compares a
     block at a time: a run split across blocks, an empty file, one row out of place, one

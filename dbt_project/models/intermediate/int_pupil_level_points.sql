@@ -2,16 +2,25 @@
 -- specification places (a section or a level; participants of current file versions only).
 -- Points earned and available per pupil on a section's or a level's criteria feed section
 -- solvability, indicators 4.2/4.3 and check O5; a pupil's ~15 criterion rows become 2–4.
+-- School-partitioned (macros/school_partitioned.sql): a school's correction rebuilds that
+-- school's rows only.
+{{ config(materialized='school_partitioned') }}
+
 with papers as (
     select
         academic_year, "window", procedure, grade, subject, municipality, school_login,
         school_kind, pupil_code, sha256, row_number
     from {{ ref('int_pupil_papers') }}
+    where {{ changed_schools('school_login') }}
 ),
 
 scores as (
     select sha256, row_number, column_no, max_points, points
     from {{ ref('stg_criterion_scores') }}
+    {%- if school_scope().partial %}
+    -- The changed schools' files only, before the grouping below (over every file ≈5 s).
+    where sha256 in (select sha256 from papers)
+    {%- endif %}
 ),
 
 per_row as (

@@ -3,6 +3,10 @@
 -- current file version, with the mark from the year's grade scale.
 -- Both per-pupil layouts (VPR, diagnostics: raw.pupil_results) and OGE/EGE protocols
 -- (raw.exam_results) land here, so every indicator and check reads one table.
+-- School-partitioned (macros/school_partitioned.sql): a school's correction rebuilds that
+-- school's rows only.
+{{ config(materialized='school_partitioned') }}
+
 with pupil_results as (
     select r.*
     from {{ ref('stg_pupil_results') }} as r
@@ -14,6 +18,7 @@ with pupil_results as (
         and v.subject = r.subject
         and v.is_current
     where not r.absent
+        and {{ changed_schools('r.school_login') }}
 ),
 
 exam_results as (
@@ -26,6 +31,7 @@ exam_results as (
         and v.grade = r.grade
         and v.subject = r.subject
         and v.is_current
+    where {{ changed_schools('r.school_login') }}
 ),
 
 results as (

@@ -4,11 +4,16 @@
 -- so no mart reads the 17.6M pupil × criterion scores again.
 -- Textbook is a class attribute (a pupil row's), so it is part of the grain; settlement type
 -- and school kind are the school's.
+-- School-partitioned (macros/school_partitioned.sql): a school's correction rebuilds that
+-- school's rows only.
+{{ config(materialized='school_partitioned') }}
+
 with pupil_rows as (
     -- Only what the sums are keyed by: the paper and school attributes join after summing,
     -- so the join over 17.6M scores holds 1.2M narrow rows, not 1.2M wide ones.
     select sha256, row_number, school_login, textbook
     from {{ ref('int_pupil_papers') }}
+    where {{ changed_schools('school_login') }}
 ),
 
 scores as (
@@ -48,6 +53,7 @@ file_schools as (
         sha256, school_login, academic_year, "window", procedure, grade, subject,
         municipality, school_kind, settlement_type
     from {{ ref('int_pupil_papers') }}
+    where {{ changed_schools('school_login') }}
 ),
 
 final as (

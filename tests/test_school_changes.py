@@ -1,0 +1,60 @@
+"""The change log's own rules (ingest/school_changes.py): another dbt project, or another
+version of its engine, makes every school change once; ids never repeat after pruning.
+What loads log is tested in tests/test_partition_reload.py, and the models that read it in
+tests/test_orchestration_partitions.py."""
+from __future__ import annotations
+
+
+import duckdb
+
+from ingest import school_changes
+from ingest.school_changes import (CHANGES, CONSUMED, ensure_change_tables, note_project,
+                                   project_fingerprint, prune_consumed, record_schools)
+
+
+def log(con):
+    return con.execute(f"select change_id, school_login, everything from {CHANGES} "
+                       "order by change_id, school_login").fetchall()
+
+
+def test_another_project_changes_every_school_once(tmp_path):
+    con = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
+    assert note_project(con, "a")
+    assert not note_project(con, "a")
+    assert note_project(con, "b")
+    assert note_project(con, "a")           # back to an earlier version: rebuilt again
+    assert [everything for _, _, everything in log(con)] == [True, True, True]
+
+
+def test_fingerprint_follows_content_not_location(tmp_path, monkeypatch):
+    for root in (tmp_path / "one", tmp_path / "two"):
+        (root / "models").mkdir(parents=True)
+        (root / "models" / "m.sql").write_text("select 1")
+    one, two = tmp_path / "one", tmp_path / "two"
+    assert project_fingerprint(one, [one / "models" / "m.sql"]) == \
+        project_fingerprint(two, [two / "models" / "m.sql"])
+    (two / "models" / "m.sql").write_text("select 2")
+    assert project_fingerprint(one, [one / "models" / "m.sql"]) != \
+        project_fingerprint(two, [two / "models" / "m.sql"])
+    # An upgrade of DuckDB may change what the same SQL returns.
+    before = project_fingerprint(one, [one / "models" / "m.sql"])
+    real = school_changes.importlib.metadata.version
+    monkeypatch.setattr(school_changes.importlib.metadata, "version",
+                        lambda name: "9.9" if name == "duckdb" else real(name))
+    assert project_fingerprint(one, [one / "models" / "m.sql"]) != before
+
+
+def test_pruned_ids_are_never_reused(tmp_path):
+    con = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
+    ensure_change_tables(con)
+    con.execute("create schema intermediate")
+    con.execute("create table intermediate.m (school_login varchar)")
+    record_schools(con, ["sch1", "sch2"], "файлы школ")
+    record_schools(con, ["sch2"], "файлы школ")
+    con.execute(f"insert into {CONSUMED} values ('intermediate.m', 2)")
+    # A retired model (its table gone) holds nothing back.
+    con.execute(f"insert into {CONSUMED} values ('intermediate.retired', 1)")
+    prune_consumed(con)
+    assert log(con) == []
+    record_schools(con, ["sch3"], "файлы школ")
+    assert log(con) == [(3, "sch3", False)]
