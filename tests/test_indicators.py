@@ -344,6 +344,26 @@ def test_task_solvability_against_sufficiency_lines(home):
                     ("municipality", "2", "повышенный", "раздел 2", 5, 10, 11, 22.0, False)]
 
 
+def test_section_solvability_sums_schools(home):
+    """Section solvability is summed per school first (int_school_section_points), then over
+    schools. DKR-7 mathematics, section «раздел 2» = criterion 2 (повышенный, line 30 %):
+    S1 5+2+0+1+3 = 11 of 25 → 44 %; S2 0 of 25; M1 11 of 50 → 22 %; S3 (М2) 3×5 = 15 of 25;
+    region 26 of 75 → 34.67 %. «раздел 1» (базовый, line 60 %): S1 5+4+3+2+5 = 19 → 76 %,
+    S2 25, S3 15; region 59 of 75 → 78.67 %."""
+    rows = query(home, """select section, level, participants, points_earned, points_available,
+            solvability_pct, sufficient
+        from marts.section_solvability where academic_year = ? and procedure = 'dkr'
+          and (school_login = ? or (level = 'municipality' and municipality = 'М1')
+               or level = 'region')
+        order by section, participants""", [YEAR, S1])
+    assert rows == [("раздел 1", "school", 5, 19, 25, 76.0, True),
+                    ("раздел 1", "municipality", 10, 44, 50, 88.0, True),
+                    ("раздел 1", "region", 15, 59, 75, 78.67, True),
+                    ("раздел 2", "school", 5, 11, 25, 44.0, True),
+                    ("раздел 2", "municipality", 10, 11, 50, 22.0, False),
+                    ("раздел 2", "region", 15, 26, 75, 34.67, True)]
+
+
 def test_elective_choice(home):
     rows = dict(query(home, """select subject, chose_pct from marts.elective_choice
         where academic_year = ? and procedure = 'oge' and level = 'municipality' and municipality = 'М1'""",

@@ -132,7 +132,8 @@ def test_broken_resubmission_keeps_published_results(pipeline):
     assert statuses == [("accepted",), ("rejected",)]
 
 
-SCHOOL_PARTITIONED = ("int_pupil_papers", "int_school_task_points", "int_pupil_level_points")
+SCHOOL_PARTITIONED = ("int_pupil_papers", "int_school_task_points", "int_pupil_level_points",
+                      "int_school_section_points")
 
 
 def school_partitioned_tables(home):

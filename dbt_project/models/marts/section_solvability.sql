@@ -1,21 +1,9 @@
 -- Grain: one row per academic year × window × level × unit of analysis × paper × section ×
 -- criterion level. Task solvability pooled over the criteria of one section (seed 002), with
 -- the sufficiency line of the level.
-with pupil_points as (
-    select * from {{ ref('int_pupil_level_points') }} where section is not null
-),
-
--- One row per pupil × section × level, so participants is a plain count at every level.
-per_pupil as (
-    select
-        academic_year, "window", procedure, grade, subject, municipality, school_login, pupil_code,
-        section, criterion_level,
-        max(sufficiency_pct) as sufficiency_pct,
-        sum(points_earned) as points_earned,
-        sum(points_available) as points_available
-    from pupil_points
-    group by academic_year, "window", procedure, grade, subject, municipality, school_login, pupil_code,
-             section, criterion_level
+with school_points as (
+    -- Summed per school already (int_school_section_points): the levels above are sums.
+    select * from {{ ref('int_school_section_points') }}
 ),
 
 criteria_per_section as (
@@ -39,10 +27,10 @@ aggregated as (
         section,
         criterion_level,
         max(sufficiency_pct) as sufficiency_pct,
-        count(*) as participants,
+        cast(sum(participants) as bigint) as participants,
         sum(points_earned) as points_earned,
         sum(points_available) as points_available
-    from per_pupil
+    from school_points
     group by {{ three_levels(['academic_year', '"window"', 'procedure', 'grade', 'subject', 'section', 'criterion_level']) }}
 ),
 
