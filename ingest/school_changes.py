@@ -34,6 +34,7 @@ CONSUMED = f"{SCHEMA}.consumed_changes"
 PROJECT = f"{SCHEMA}.dbt_project"
 # Change ids only grow, also after pruning: a model's `through` must never meet a reused id.
 CHANGE_IDS = f"{SCHEMA}.change_ids"
+BUILD_IDS = f"{SCHEMA}.build_ids"
 # Tables whose rows carry the school login the per-pupil models are keyed by.
 RESULT_TABLES = ("pupil_results", "exam_results")
 # The engine whose upgrade may change what the same SQL returns.
@@ -46,7 +47,13 @@ def ensure_change_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"""CREATE TABLE IF NOT EXISTS {CHANGES} (
         change_id BIGINT, school_login VARCHAR, everything BOOLEAN, reason VARCHAR,
         recorded_at TIMESTAMP WITH TIME ZONE DEFAULT current_timestamp)""")
-    con.execute(f"CREATE TABLE IF NOT EXISTS {CONSUMED} (model VARCHAR, through BIGINT)")
+    # Per school-partitioned model (macros/school_partitioned.sql): the last change applied,
+    # its SQL for a whole rebuild as last built, how it was last built ('whole' or 'changed
+    # schools'), that build's id and the id of its last whole build (BUILD_IDS).
+    con.execute(f"CREATE SEQUENCE IF NOT EXISTS {BUILD_IDS}")
+    con.execute(f"""CREATE TABLE IF NOT EXISTS {CONSUMED} (
+        model VARCHAR, through BIGINT, sql_hash VARCHAR, built VARCHAR,
+        build_id BIGINT, whole_build_id BIGINT)""")
     con.execute(f"CREATE TABLE IF NOT EXISTS {PROJECT} (fingerprint VARCHAR)")
 
 

@@ -51,9 +51,9 @@ def test_pruned_ids_are_never_reused(tmp_path):
     con.execute("create table intermediate.m (school_login varchar)")
     record_schools(con, ["sch1", "sch2"], "файлы школ")
     record_schools(con, ["sch2"], "файлы школ")
-    con.execute(f"insert into {CONSUMED} values ('intermediate.m', 2)")
+    con.execute(f"insert into {CONSUMED} (model, through) values ('intermediate.m', 2)")
     # A retired model (its table gone) holds nothing back.
-    con.execute(f"insert into {CONSUMED} values ('intermediate.retired', 1)")
+    con.execute(f"insert into {CONSUMED} (model, through) values ('intermediate.retired', 1)")
     prune_consumed(con)
     assert log(con) == []
     record_schools(con, ["sch3"], "файлы школ")

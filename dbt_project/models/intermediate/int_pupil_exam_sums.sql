@@ -2,8 +2,12 @@
 -- wrote any paper of the procedure; pupils are linked across subjects by school + pupil code
 -- (INDICATORS.md §A). Carries what 2.1 (EGE), 2.2 (OGE) and 2.3 (VPR-4) need.
 -- Interpretations are dbt vars (dbt_project.yml), documented in _intermediate.yml.
+-- School-partitioned (macros/school_partitioned.sql): pupils are linked within a school.
+{{ config(materialized='school_partitioned') }}
+
 with papers as (
     select * from {{ ref('int_pupil_papers') }}
+    where {{ changed_schools('school_login') }}
 ),
 
 -- 2.1: EGE subjects with a test score; Russian plus the two best others (or the best three

@@ -17,10 +17,8 @@ with papers as (
 scores as (
     select sha256, row_number, column_no, max_points, points
     from {{ ref('stg_criterion_scores') }}
-    {%- if school_scope().partial %}
     -- The changed schools' files only, before the grouping below (over every file ≈5 s).
-    where sha256 in (select sha256 from papers)
-    {%- endif %}
+    where {{ when_partial('sha256 in (select sha256 from papers)') }}
 ),
 
 per_row as (
