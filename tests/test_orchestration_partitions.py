@@ -133,7 +133,8 @@ def test_broken_resubmission_keeps_published_results(pipeline):
 
 SCHOOL_PARTITIONED = ("int_pupil_papers", "int_school_task_points", "int_pupil_level_points",
                       "int_school_section_points", "int_pupil_exam_sums",
-                      "int_pupil_indicator_contributions")
+                      "int_pupil_indicator_contributions", "int_objectivity_papers",
+                      "int_school_level_group_points")
 
 
 def school_partitioned_tables(home):

@@ -8,28 +8,12 @@
 -- (advanced above the region, basic below it), so flagged ⇔ statistic ≥ threshold.
 -- The region is every pupil in the inbox (regional figures carry no criterion detail).
 -- Points and levels come from int_pupil_level_points (each pupil's points per criterion
--- level, already joined to the task specification): re-joining the 18M raw scores here took
--- a minute a region.
+-- level, already joined to the task specification: re-joining the 18M raw scores here took
+-- a minute a region), summed per school in int_school_level_group_points.
 {%- set o = var('objectivity') %}
-with points as (
-    select
-        academic_year, "window", procedure, grade, subject, municipality, school_login,
-        school_kind, pupil_code, level_group, points_earned, points_available
-    from {{ ref('int_pupil_level_points') }}
-    where procedure <> 'ege' and procedure <> 'oge' and level_group is not null
-),
-
-sums as (
-    select
-        academic_year, "window", procedure, grade, subject, municipality, school_login,
-        any_value(school_kind) as school_kind,
-        count(distinct pupil_code) as n,
-        sum(points_earned) filter (where level_group = 'basic') as basic_points,
-        sum(points_available) filter (where level_group = 'basic') as basic_max,
-        sum(points_earned) filter (where level_group = 'advanced') as advanced_points,
-        sum(points_available) filter (where level_group = 'advanced') as advanced_max
-    from points
-    group by all
+with sums as (
+    -- Per school already (int_school_level_group_points): the region sums them below.
+    select * from {{ ref('int_school_level_group_points') }}
 ),
 
 schools as (

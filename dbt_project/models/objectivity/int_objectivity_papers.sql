@@ -1,14 +1,17 @@
-{{ config(schema='intermediate') }}
+{{ config(schema='intermediate', materialized='school_partitioned') }}
 -- Grain: one row per pupil × paper that any objectivity check or the ШНОР list reads: every
 -- participant row of int_pupil_papers (VPR, diagnostics, OGE, EGE), in the one shape the
 -- checks are written against.
 -- school_mark is the journal mark (VPR) or the annual mark (OGE/EGE: INDICATORS.md §B, O2).
 -- below_min follows §C (int_pupil_papers.below_minimum): mark 2, except EGE subjects with a
 -- test score, which are below the year's minimum test score.
+-- School-partitioned (macros/school_partitioned.sql): a school's correction re-derives that
+-- school's rows only.
 -- The distribution checks compare primary scores against a primary-score scale, so EGE
 -- papers (scaled on the test score, or marked in the protocol) carry no scale here.
 with papers as (
     select * from {{ ref('int_pupil_papers') }}
+    where {{ changed_schools('school_login') }}
 ),
 
 final as (
