@@ -17,18 +17,22 @@ Window partitions after the full run: _unplaced, 2020-2021/vpr-spring, 2021-2022
 - The school runs rebuild the school-partitioned models (dbt_project/macros/
   school_partitioned.sql) for their schools only, and the tables equal a whole rebuild.
   sch000002 corrects pupil 40014 from 1, 1, 1, 0 to 2, 2, 1, 0 in a run that stops after
-  ingestion; the next run, sch000001's, applies it: n=5, sum 70, mean 14.00.
+  ingestion; the next run, sch000001's, applies it: n=5, sum 70, mean 14.00. Then pupil
+  40015 from 5, 5, 5, 5 to 4, 4, 4, 4 in a run killed inside dbt: the next run applies what
+  the killed one did not: n=5, sum 66, mean 13.20.
 """
 from __future__ import annotations
 
 import os
 import shutil
 import subprocess
+import sys
 
 import pytest
 from dagster import AssetKey, DagsterInstance
 
 from msoko.demo.layouts import fis_oko_file_name, write_vpr_export
+from msoko.runlock import LAUNCHER, LAUNCHER_TAG, reclaim_dead_runs
 from ingest.raw_schema import SCHEMAS
 from orchestration.partitions import schools_tag
 from tests.conftest import pointed_at, query, run_pipeline
@@ -41,6 +45,7 @@ SCH1, SCH2 = f"{WINDOW}/sch000001", f"{WINDOW}/sch000002"
 # The archive step and every raw table (one multi-asset: it cannot be subset).
 INGEST = [AssetKey(["inbox", "archived_files"])] + [AssetKey(["raw", t]) for t in SCHEMAS]
 RESULT_TABLES = ("files", "pupil_results", "criterion_scores", "rejected_rows", "row_warnings")
+LAUNCHED = {LAUNCHER_TAG: LAUNCHER}
 
 
 def raw_rows(home, exclude_partition=None):
@@ -49,13 +54,13 @@ def raw_rows(home, exclude_partition=None):
             for t in RESULT_TABLES}
 
 
-def run_schools(*schools, ingest_only=False):
+def run_schools(*schools, ingest_only=False, tags=None):
     """A run of the window's partition for these school folders only."""
     from orchestration.definitions import defs
     job = defs.resolve_job_def("msoko__full_run")
     with DagsterInstance.get() as instance:
         return job.execute_in_process(instance=instance, partition_key=WINDOW,
-                                      tags=schools_tag(schools),
+                                      tags={**schools_tag(schools), **(tags or {})},
                                       asset_selection=INGEST if ingest_only else None,
                                       raise_on_error=False)
 
@@ -189,3 +194,36 @@ def test_school_runs_rebuild_only_their_schools(pipeline, tmp_path):
     # (`through` is the last change applied; every model applied them all.)
     last = query(home, "select max(change_id) from pipeline_state.school_changes")[0][0]
     assert applied == [(f"intermediate.{m}", last) for m in sorted(SCHOOL_PARTITIONED)]
+
+
+def test_a_school_run_killed_in_dbt_leaves_its_changes_to_the_next(pipeline, tmp_path):
+    from msoko.config import REPO_ROOT
+    inbox, home = pipeline
+    write_vpr_export(inbox / WINDOW / "sch000002" / fis_oko_file_name(MATHS, 4, 2021), [
+        pupil("sch000002", "40011", [3, 3, 2, 2]),
+        pupil("sch000002", "40012", [5, 5, 3, 2]),
+        pupil("sch000002", "40013", [5, 5, 5, 5]),
+        pupil("sch000002", "40014", [2, 2, 1, 0]),
+        pupil("sch000002", "40015", [4, 4, 4, 4]),
+    ], n_criteria=4, layout="latin", include_login=False, numbers_as_text=True)
+    # The school's run in a process of its own, killed (SIGKILL, msoko/faults.py) after dbt's
+    # 80th event: after int_pupil_papers and int_pupil_exam_sums, before int_pupil_level_points.
+    # Tagged as `msoko run` tags its runs, so that the dead run's writer slot can be reclaimed
+    # as the next `msoko run` would (msoko/runlock.py).
+    code = ("import sys; from tests.test_orchestration_partitions import LAUNCHED, run_schools; "
+            "sys.exit(0 if run_schools('sch000002', tags=LAUNCHED).success else 1)")
+    killed = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT,
+                            env={**os.environ, "MSOKO_FAULT": "dbt:80"}, start_new_session=True,
+                            capture_output=True, text=True, timeout=600)
+    assert killed.returncode == -9, killed.stderr[-3000:]
+    with DagsterInstance.get() as instance:
+        assert len(reclaim_dead_runs(instance)) == 1
+    last = query(home, "select max(change_id) from pipeline_state.school_changes")[0][0]
+    applied = dict(query(home, "select model, through from pipeline_state.consumed_changes"))
+    assert applied["intermediate.int_pupil_papers"] == last
+    assert applied["intermediate.int_pupil_level_points"] < last
+
+    assert run_schools("sch000001").success
+    assert built_for_changed_schools(home) == dict.fromkeys(SCHOOL_PARTITIONED, True)
+    assert indicator(home, "1.3.1", "school", school="sch000002", municipality="М1")[:3] == (13.2, 66.0, 5.0)
+    assert school_partitioned_tables(home) == rebuilt_whole(home, tmp_path)
