@@ -65,6 +65,18 @@ def run_schools(*schools, ingest_only=False, tags=None):
                                       raise_on_error=False)
 
 
+def write_school_2(inbox, pupil_14, pupil_15):
+    """sch000002's maths-4 file in the FIS OKO latin layout, numbers as text, without
+    logins; pupils 40011–40013 score 10, 15 and 20, pupils 40014 and 40015 as given."""
+    write_vpr_export(inbox / WINDOW / "sch000002" / fis_oko_file_name(MATHS, 4, 2021), [
+        pupil("sch000002", "40011", [3, 3, 2, 2]),
+        pupil("sch000002", "40012", [5, 5, 3, 2]),
+        pupil("sch000002", "40013", [5, 5, 5, 5]),
+        pupil("sch000002", "40014", pupil_14),
+        pupil("sch000002", "40015", pupil_15),
+    ], n_criteria=4, layout="latin", include_login=False, numbers_as_text=True)
+
+
 @pytest.fixture(scope="module")
 def pipeline(tmp_path_factory):
     with pointed_at(tmp_path_factory.mktemp("partitions")) as (inbox, home):
@@ -97,14 +109,7 @@ def test_partition_rerun_is_idempotent(pipeline):
 def test_corrected_school_replaces_only_its_rows(pipeline):
     inbox, home = pipeline
     others_before = raw_rows(home, exclude_partition=SCH2)
-    name = fis_oko_file_name(MATHS, 4, 2021)
-    write_vpr_export(inbox / WINDOW / "sch000002" / name, [
-        pupil("sch000002", "40011", [3, 3, 2, 2]),
-        pupil("sch000002", "40012", [5, 5, 3, 2]),
-        pupil("sch000002", "40013", [5, 5, 5, 5]),
-        pupil("sch000002", "40014", [1, 1, 1, 0]),
-        pupil("sch000002", "40015", [5, 5, 5, 5]),
-    ], n_criteria=4, layout="latin", include_login=False, numbers_as_text=True)
+    write_school_2(inbox, [1, 1, 1, 0], [5, 5, 5, 5])
     assert run_schools("sch000002", ingest_only=True).success
     assert raw_rows(home, exclude_partition=SCH2) == others_before
     assert query(home, "select count(*), sum(primary_score) from raw.pupil_results "
@@ -178,13 +183,7 @@ def test_school_runs_rebuild_only_their_schools(pipeline, tmp_path):
     assert school_partitioned_tables(home) == rebuilt_whole(home, tmp_path / "before")
 
     # A correction ingested by a run that stops before dbt is applied by the next build.
-    write_vpr_export(inbox / WINDOW / "sch000002" / fis_oko_file_name(MATHS, 4, 2021), [
-        pupil("sch000002", "40011", [3, 3, 2, 2]),
-        pupil("sch000002", "40012", [5, 5, 3, 2]),
-        pupil("sch000002", "40013", [5, 5, 5, 5]),
-        pupil("sch000002", "40014", [2, 2, 1, 0]),
-        pupil("sch000002", "40015", [5, 5, 5, 5]),
-    ], n_criteria=4, layout="latin", include_login=False, numbers_as_text=True)
+    write_school_2(inbox, [2, 2, 1, 0], [5, 5, 5, 5])
     assert run_schools("sch000002", ingest_only=True).success
     assert run_schools("sch000001").success
     assert built_for_changed_schools(home) == dict.fromkeys(SCHOOL_PARTITIONED, True)
@@ -199,13 +198,7 @@ def test_school_runs_rebuild_only_their_schools(pipeline, tmp_path):
 def test_a_school_run_killed_in_dbt_leaves_its_changes_to_the_next(pipeline, tmp_path):
     from msoko.config import REPO_ROOT
     inbox, home = pipeline
-    write_vpr_export(inbox / WINDOW / "sch000002" / fis_oko_file_name(MATHS, 4, 2021), [
-        pupil("sch000002", "40011", [3, 3, 2, 2]),
-        pupil("sch000002", "40012", [5, 5, 3, 2]),
-        pupil("sch000002", "40013", [5, 5, 5, 5]),
-        pupil("sch000002", "40014", [2, 2, 1, 0]),
-        pupil("sch000002", "40015", [4, 4, 4, 4]),
-    ], n_criteria=4, layout="latin", include_login=False, numbers_as_text=True)
+    write_school_2(inbox, [2, 2, 1, 0], [4, 4, 4, 4])
     # The school's run in a process of its own, killed (SIGKILL, msoko/faults.py) after dbt's
     # 80th event: after int_pupil_papers and int_pupil_exam_sums, before int_pupil_level_points.
     # Tagged as `msoko run` tags its runs, so that the dead run's writer slot can be reclaimed
