@@ -11,7 +11,8 @@ to `pipeline_state.school_changes`, in the same transaction as the rows themselv
   rebuild is faster then anyway), or a reference table (registry, scales, tasks) changed,
   which touches every school's rows.
 The dbt step adds `everything` when the dbt project or its engine changed since the last
-build (project_changed_since_last_build), because a model's new logic must reach every row.
+build (note_project, called by orchestration/dbt_assets.py before `dbt build`), because a
+model's new logic must reach every row.
 
 Each school-partitioned model records in `pipeline_state.consumed_changes` the last change
 it has applied, in the transaction that applied it. A run killed between the load and dbt,
