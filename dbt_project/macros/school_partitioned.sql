@@ -54,8 +54,8 @@
 
 {#- `predicate` for a partial rebuild, `true` for a whole one. The partial form is marked so
     that the materialization can tell the SQL apart from the filters (whole_sql). -#}
-{% macro when_partial(predicate) -%}
-    {%- if school_scope().partial -%}
+{% macro when_partial(predicate, scope=none) -%}
+    {%- if (scope if scope is not none else school_scope()).partial -%}
         /* school scope */ ({{ predicate }}) /* end school scope */
     {%- else -%}
         true
@@ -64,7 +64,7 @@
 
 {% macro changed_schools(column) -%}
     {%- set scope = school_scope() -%}
-    {{- when_partial(column ~ ' in (' ~ changed_school_logins(scope) ~ ')') -}}
+    {{- when_partial(column ~ ' in (' ~ changed_school_logins(scope) ~ ')', scope) -}}
 {%- endmacro %}
 
 {#- The model's SQL as a whole rebuild reads: every marked filter replaced by `true`. -#}
@@ -90,7 +90,7 @@
 {#- Whether this build may rebuild only the changed schools: the last build recorded the same
     SQL, and no school-partitioned model it is built from has been rebuilt whole since (its
     rows may all have changed, which no change in the log says). -#}
-{% macro partial_build_allowed(model_name, sql_hash, last) %}
+{% macro partial_build_allowed(sql_hash, last) %}
     {%- if last is none or last[0] != sql_hash -%}{{ return(false) }}{%- endif -%}
     {%- set ancestors = school_partitioned_ancestors(model.unique_id, []) -%}
     {%- if ancestors | length == 0 -%}{{ return(true) }}{%- endif -%}
@@ -112,7 +112,7 @@
                                  ~ " from pipeline_state.consumed_changes"
                                  ~ " where model = '" ~ model_name ~ "'").rows -%}
         {%- set last = rows[0] if rows | length > 0 else none -%}
-        {%- set partial = scope.partial and partial_build_allowed(model_name, sql_hash, last) -%}
+        {%- set partial = scope.partial and partial_build_allowed(sql_hash, last) -%}
         {%- set build_id = run_query("select nextval('pipeline_state.build_ids')").rows[0][0] -%}
         {%- set whole_build_id = last[2] if partial else build_id -%}
     {%- endif -%}
