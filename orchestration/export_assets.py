@@ -2,12 +2,15 @@
 that same copy, the yearly workbooks officials read, a one-page report per school, and
 CSV/Parquet of every contract table. Reading the copy means the exports never hold the
 pipeline's warehouse open, and every output of a run describes exactly the data analysts
-see. All of it is staged in the run's release folder and made visible at once by the last
+see. The workbooks, reports and tables are written side by side (one step, two threads).
+All of it is staged in the run's release folder and made visible at once by the last
 step (exports/release.py), so a failed or killed run publishes nothing."""
 # No `from __future__ import annotations`: Dagster inspects the context annotation at runtime.
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 
-from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
+from dagster import (AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, asset,
+                     multi_asset)
 
 from exports.publish import publish_warehouse
 from exports.contract_tables import write_contract_tables
@@ -52,45 +55,69 @@ def published_warehouse(context: AssetExecutionContext, msoko_paths: MsokoPaths)
     return MaterializeResult(metadata={"path": str(target)})
 
 
-@asset(key=["exports", "yearly_workbooks"], group_name="exports", deps=[PUBLISHED],
-       description="Одна книга Excel на учебный год: титул с перечнем входных файлов, "
-                   "показатели по форме приложения к положению о МСОКО, объективность, ШНОР, "
-                   "ВПР и журнал, решаемость заданий, диаграммы, отчёт о загрузке.")
-def yearly_workbooks(context: AssetExecutionContext, msoko_paths: MsokoPaths) -> MaterializeResult:
-    run = RunInfo(run_id=context.run_id, started_at=datetime.now(timezone.utc))
-    written = write_workbooks(_staged_copy(context, msoko_paths),
-                              _release(context, msoko_paths) / "exports", run)
-    reporter(context, "публикация")(f"книги Excel подготовлены: {len(written)}")
-    return MaterializeResult(metadata={"workbooks": [p.name for p in written]})
+WORKBOOKS = AssetKey(["exports", "yearly_workbooks"])
+SCHOOL_REPORTS = AssetKey(["exports", "school_reports"])
+CONTRACT_TABLES = AssetKey(["exports", "contract_tables"])
 
 
-@asset(key=["exports", "school_reports"], group_name="exports", deps=[PUBLISHED],
-       description="Отчёт на одну страницу для каждой школы (HTML): показатели рядом с "
-                   "муниципалитетом и регионом, признаки необъективности, замечания к файлам.")
-def school_reports(context: AssetExecutionContext, msoko_paths: MsokoPaths) -> MaterializeResult:
-    out = _release(context, msoko_paths) / "exports" / "schools"
-    indexes = write_school_reports(_staged_copy(context, msoko_paths), out, context.run_id,
-                                   datetime.now(timezone.utc))
-    reporter(context, "публикация")(f"отчёты школ подготовлены: {len(indexes)} учебных года")
-    return MaterializeResult(metadata={"indexes": [str(p.relative_to(out)) for p in indexes]})
+@multi_asset(
+    specs=[
+        AssetSpec(WORKBOOKS, group_name="exports", deps=[PUBLISHED],
+                  description="Одна книга Excel на учебный год: титул с перечнем входных файлов, "
+                              "показатели по форме приложения к положению о МСОКО, объективность, "
+                              "ШНОР, ВПР и журнал, решаемость заданий, диаграммы, отчёт о загрузке."),
+        AssetSpec(SCHOOL_REPORTS, group_name="exports", deps=[PUBLISHED],
+                  description="Отчёт на одну страницу для каждой школы (HTML): показатели рядом с "
+                              "муниципалитетом и регионом, признаки необъективности, замечания к "
+                              "файлам."),
+        AssetSpec(CONTRACT_TABLES, group_name="exports", deps=[PUBLISHED],
+                  description="CSV and Parquet of every contract table (INDICATORS.md §D) in "
+                              "$MSOKO_HOME/exports/tables/, for other tools."),
+    ],
+    can_subset=True, name="exports__publication")
+def publication(context: AssetExecutionContext, msoko_paths: MsokoPaths):
+    """The three readers of the staged copy, side by side: the workbook (the longest, ≈7 s
+    of Python at region size) in this thread while one other thread writes the CSV/Parquet
+    tables (DuckDB's work, outside the GIL) and then the school reports. As three assets in
+    the run's one process they ran one after another: on a region's published copy
+    8.8–9.2 s one after another against 7.2–7.7 s side by side. Each stays its own asset in
+    the lineage; a subset materializes only what is selected."""
+    selected = context.selected_asset_keys
+    copy, release_dir = _staged_copy(context, msoko_paths), _release(context, msoko_paths)
+    now = datetime.now(timezone.utc)
 
+    def tables_and_reports() -> list[tuple[AssetKey, str, dict]]:
+        done = []
+        if CONTRACT_TABLES in selected:
+            written, missing = write_contract_tables(copy, release_dir / "exports" / "tables")
+            line = f"таблицы CSV и Parquet подготовлены: {len(written)} файлов"
+            if missing:
+                line += f"; ещё не рассчитаны: {', '.join(missing)}"
+            done.append((CONTRACT_TABLES, line, {"files": len(written), "missing": missing}))
+        if SCHOOL_REPORTS in selected:
+            out = release_dir / "exports" / "schools"
+            indexes = write_school_reports(copy, out, context.run_id, now)
+            done.append((SCHOOL_REPORTS, f"отчёты школ подготовлены: {len(indexes)} учебных года",
+                         {"indexes": [str(p.relative_to(out)) for p in indexes]}))
+        return done
 
-@asset(key=["exports", "contract_tables"], group_name="exports", deps=[PUBLISHED],
-       description="CSV and Parquet of every contract table (INDICATORS.md §D) in "
-                   "$MSOKO_HOME/exports/tables/, for other tools.")
-def contract_tables(context: AssetExecutionContext, msoko_paths: MsokoPaths) -> MaterializeResult:
-    out = _release(context, msoko_paths) / "exports" / "tables"
-    written, missing = write_contract_tables(_staged_copy(context, msoko_paths), out)
     report = reporter(context, "публикация")
-    report(f"таблицы CSV и Parquet подготовлены: {len(written)} файлов")
-    if missing:
-        report(f"ещё не рассчитаны: {', '.join(missing)}")
-    return MaterializeResult(metadata={"files": len(written), "missing": missing})
+    with ThreadPoolExecutor(1, thread_name_prefix="msoko-publication") as side:
+        others = side.submit(tables_and_reports)
+        if WORKBOOKS in selected:
+            written = write_workbooks(copy, release_dir / "exports",
+                                      RunInfo(run_id=context.run_id, started_at=now))
+            report(f"книги Excel подготовлены: {len(written)}")
+            yield MaterializeResult(asset_key=WORKBOOKS,
+                                    metadata={"workbooks": [p.name for p in written]})
+        # An error in the other thread surfaces here and fails the step (nothing is released).
+        for key, line, metadata in others.result():
+            report(line)
+            yield MaterializeResult(asset_key=key, metadata=metadata)
 
 
 @asset(key=["exports", "release"], group_name="exports",
-       deps=[PUBLISHED, AssetKey(["exports", "yearly_workbooks"]),
-             AssetKey(["exports", "school_reports"]), AssetKey(["exports", "contract_tables"])],
+       deps=[PUBLISHED, WORKBOOKS, SCHOOL_REPORTS, CONTRACT_TABLES],
        description="Makes this run's warehouse copy, workbooks, reports and tables visible "
                    "together ($MSOKO_HOME/published, $MSOKO_HOME/exports) by one rename; a run "
                    "that fails or dies before this step changes nothing anyone can see.")
@@ -108,4 +135,4 @@ def release(context: AssetExecutionContext, msoko_paths: MsokoPaths) -> Material
                                        "exports": str(paths.exports)})
 
 
-EXPORT_ASSETS = [published_warehouse, yearly_workbooks, school_reports, contract_tables, release]
+EXPORT_ASSETS = [published_warehouse, publication, release]

@@ -336,6 +336,30 @@ def test_contract_tables(exports_run):
     assert row == [(11.4, False)]
 
 
+def test_a_subset_of_the_publication_writes_only_what_is_selected(exports_run):
+    # The workbooks, reports and tables are one step written side by side
+    # (orchestration/export_assets.py), each its own asset: a data engineer who rematerializes
+    # the tables alone gets the tables, not a new workbook, and nothing is released.
+    from dagster import AssetKey, DagsterInstance, materialize
+
+    from exports.release import RELEASES
+    from orchestration.export_assets import EXPORT_ASSETS, PUBLISHED
+    from orchestration.resources import MsokoPaths
+    home, _ = exports_run
+    published_before = sorted(p.name for p in (home / "exports").iterdir())
+    tables = AssetKey(["exports", "contract_tables"])
+    result = materialize(EXPORT_ASSETS, selection=[PUBLISHED, tables],
+                         resources={"msoko_paths": MsokoPaths()},
+                         instance=DagsterInstance.ephemeral())
+    assert result.success
+    assert {e.asset_key for e in result.get_asset_materialization_events()} == {PUBLISHED, tables}
+    release = home / RELEASES / result.run_id / "exports"
+    assert sorted(p.name for p in (release / "tables").glob("marts.msoko_indicators.*")) == [
+        "marts.msoko_indicators.csv", "marts.msoko_indicators.parquet"]
+    assert not list(release.glob("*.xlsx")) and not (release / "schools").exists()
+    assert sorted(p.name for p in (home / "exports").iterdir()) == published_before
+
+
 def test_readme_questions_run_on_the_published_copy(exports_run):
     from pathlib import Path
     home, _ = exports_run
