@@ -14,6 +14,13 @@ The dbt step adds `everything` when the dbt project or its engine changed since 
 build (note_project, called by orchestration/dbt_assets.py before `dbt build`), because a
 model's new logic must reach every row.
 
+A dbt build that passed and left out no node with something to apply (not a subset chosen
+in the UI) is recorded in `pipeline_state.complete_builds` with the last change it saw.
+While every change since then is a school's, no reference table, seed or model changed, so
+the next build may leave out the nodes no result table feeds (orchestration/dbt_assets.py):
+they would be rebuilt, and their tests rerun, over the same rows. A failed build records
+nothing, so an `everything` change keeps every build whole until one whole build passed.
+
 Each school-partitioned model records in `pipeline_state.consumed_changes` the last change
 it has applied, in the transaction that applied it. A run killed between the load and dbt,
 or a dbt build that failed half-way, leaves the changes unconsumed, and the next build
@@ -33,6 +40,7 @@ SCHEMA = "pipeline_state"
 CHANGES = f"{SCHEMA}.school_changes"
 CONSUMED = f"{SCHEMA}.consumed_changes"
 PROJECT = f"{SCHEMA}.dbt_project"
+COMPLETE = f"{SCHEMA}.complete_builds"
 # Change ids only grow, also after pruning: a model's `through` must never meet a reused id.
 CHANGE_IDS = f"{SCHEMA}.change_ids"
 BUILD_IDS = f"{SCHEMA}.build_ids"
@@ -56,6 +64,8 @@ def ensure_change_tables(con: duckdb.DuckDBPyConnection) -> None:
         model VARCHAR, through BIGINT, sql_hash VARCHAR, built VARCHAR,
         build_id BIGINT, whole_build_id BIGINT)""")
     con.execute(f"CREATE TABLE IF NOT EXISTS {PROJECT} (fingerprint VARCHAR)")
+    con.execute(f"""CREATE TABLE IF NOT EXISTS {COMPLETE} (
+        through BIGINT, finished_at TIMESTAMP WITH TIME ZONE DEFAULT current_timestamp)""")
 
 
 def _next_id(con) -> int:
@@ -85,13 +95,39 @@ def record_everything(con, reason: str) -> None:
 
 
 def prune_consumed(con) -> None:
-    """Forget changes every school-partitioned model has applied. A model that has never
-    built rebuilds whole, so it needs none of them; one no longer in the warehouse (retired
-    from the project) holds nothing back."""
-    con.execute(f"""delete from {CHANGES} where change_id <= (
-                        select min(through) from {CONSUMED}
-                        where model in (select table_schema || '.' || table_name
-                                        from information_schema.tables))""")
+    """Forget changes every school-partitioned model has applied and the last complete
+    build saw. A model that has never built rebuilds whole, so it needs none of them; one
+    no longer in the warehouse (retired from the project) holds nothing back. An
+    `everything` the partitioned models applied in a build that then failed stays: it is
+    what keeps the next build whole (only_schools_changed)."""
+    con.execute(f"""delete from {CHANGES} where change_id <= least(
+                        (select coalesce(min(through), -1) from {CONSUMED}
+                         where model in (select table_schema || '.' || table_name
+                                         from information_schema.tables)),
+                        (select coalesce(max(through), -1) from {COMPLETE}))""")
+
+
+def last_change(con) -> int:
+    """The newest change logged (0 when none is kept)."""
+    return con.execute(f"select coalesce(max(change_id), 0) from {CHANGES}").fetchone()[0]
+
+
+def only_schools_changed(con) -> bool:
+    """Whether a complete dbt build has passed and every change logged since is a school's."""
+    ensure_change_tables(con)
+    return con.execute(f"""
+        select max(through) is not null
+           and not exists (select * from {CHANGES}
+                           where everything and change_id > (select max(through) from {COMPLETE}))
+        from {COMPLETE}""").fetchone()[0]
+
+
+def record_complete_build(con, through: int) -> None:
+    """A build of every dbt node passed, after the changes up to `through`."""
+    con.execute("BEGIN TRANSACTION")
+    con.execute(f"delete from {COMPLETE}")
+    con.execute(f"insert into {COMPLETE} (through) values (?)", [through])
+    con.execute("COMMIT")
 
 
 def project_fingerprint(root: Path, sources: Iterable[Path]) -> str:

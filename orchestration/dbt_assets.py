@@ -7,6 +7,7 @@ the inbox to every mart. dbt tests appear as asset checks.
 # No `from __future__ import annotations`: Dagster inspects the context annotation at runtime.
 import fcntl
 import importlib.metadata
+import json
 import os
 import subprocess
 import sys
@@ -19,8 +20,8 @@ from dagster import AssetExecutionContext, AssetKey
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 from packaging import version
 
-from ingest.load import connect_for_writing
-from ingest.school_changes import note_project, project_fingerprint
+from ingest import school_changes
+from ingest.load import PARTITIONED, connect_for_writing
 from msoko import faults
 from msoko.config import DBT_PROJECT_DIR, REPO_ROOT, WAREHOUSE_FILE
 from orchestration.ingest_assets import WAREHOUSE_POOL
@@ -67,15 +68,51 @@ def ensure_manifest() -> Path:
     return MANIFEST
 
 
-def note_project_change(warehouse: Path) -> None:
+def note_project_change(warehouse: Path) -> tuple[int, bool]:
     """Log a change of every school when this dbt project (or its engine) is not the one
     that built the warehouse last: the school-partitioned models then rebuild whole, so a
-    model's new logic reaches every school's rows (ingest/school_changes.py)."""
+    model's new logic reaches every school's rows (ingest/school_changes.py).
+    Returns the last change logged and whether every change since the last complete build
+    is a school's."""
     con = connect_for_writing(warehouse)
     try:
-        note_project(con, project_fingerprint(REPO_ROOT, _project_sources()))
+        school_changes.note_project(con, school_changes.project_fingerprint(
+            REPO_ROOT, _project_sources()))
+        return school_changes.last_change(con), school_changes.only_schools_changed(con)
     finally:
         con.close()
+
+
+def note_complete_build(warehouse: Path, through: int) -> None:
+    con = connect_for_writing(warehouse)
+    try:
+        school_changes.record_complete_build(con, through)
+    finally:
+        con.close()
+
+
+def reference_only_nodes(manifest: Mapping[str, Any]) -> list[str]:
+    """The seeds, models and tests no result table feeds (≈40 of ≈160 nodes: the seeds, the
+    reference views and their tests): while only schools' results changed, they would be
+    rebuilt and retested over the same rows. Tests of result models that also read a seed
+    (relationships) are not among them."""
+    results = [uid for uid, source in manifest["sources"].items()
+               if source["source_name"] == "raw" and source["name"] in PARTITIONED]
+    fed, todo = set(), list(results)
+    while todo:
+        for child in manifest["child_map"].get(todo.pop(), []):
+            if child not in fed:
+                fed.add(child)
+                todo.append(child)
+    return sorted(node["name"] for uid, node in manifest["nodes"].items()
+                  if node["resource_type"] in ("model", "seed", "snapshot", "test")
+                  and uid not in fed)
+
+
+def _selects_everything(context: AssetExecutionContext) -> bool:
+    assets_def = context.assets_def
+    return (context.selected_asset_keys == assets_def.keys
+            and context.selected_asset_check_keys == assets_def.check_keys)
 
 
 def build_target(paths) -> Path:
@@ -100,6 +137,7 @@ class MsokoDbtTranslator(DagsterDbtTranslator):
 
 def build_dbt_assets():
     manifest = ensure_manifest()
+    leave_out = reference_only_nodes(json.loads(manifest.read_text(encoding="utf-8")))
 
     @dbt_assets(manifest=manifest, project=msoko_dbt_project,
                 dagster_dbt_translator=MsokoDbtTranslator(), pool=WAREHOUSE_POOL)
@@ -107,9 +145,21 @@ def build_dbt_assets():
                          msoko_paths: MsokoPaths):
         paths = msoko_paths.paths()
         os.environ["MSOKO_WAREHOUSE"] = str(paths.warehouse)
-        note_project_change(paths.warehouse)
-        events = dbt.cli(["build"], context=context, target_path=build_target(paths)).stream()
+        through, only_schools = note_project_change(paths.warehouse)
+        complete = _selects_everything(context)
+        args = ["build"]
+        if complete and only_schools:
+            # Cautious: a test is left out only when all it reads is left out.
+            # (one --exclude value: dagster-dbt passes the word after the flag on)
+            args += ["--exclude", " ".join(leave_out), "--indirect-selection", "cautious"]
+            context.log.info(f"[dbt] изменились только результаты школ: {len(leave_out)} узлов "
+                             "справочников и их проверок не пересобираются")
+        events = dbt.cli(args, context=context, target_path=build_target(paths)).stream()
         yield from faults.each(events, "dbt")     # inert unless MSOKO_FAULT=dbt
+        if complete:
+            # Every node is current with the changes up to `through` (those left out had
+            # no change to apply): later school-only builds may leave them out again.
+            note_complete_build(paths.warehouse, through)
 
     return msoko_dbt_models
 

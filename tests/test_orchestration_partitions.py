@@ -20,9 +20,13 @@ Window partitions after the full run: _unplaced, 2020-2021/vpr-spring, 2021-2022
   ingestion; the next run, sch000001's, applies it: n=5, sum 70, mean 14.00. Then pupil
   40015 from 5, 5, 5, 5 to 4, 4, 4, 4 in a run killed inside dbt: the next run applies what
   the killed one did not: n=5, sum 66, mean 13.20.
+- A school's run leaves out the dbt nodes no result table feeds (seeds, reference views and
+  their tests) once a whole build has passed; a changed registry makes the next build
+  whole again (orchestration/dbt_assets.py, ingest/school_changes.py).
 """
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -31,7 +35,7 @@ import sys
 import pytest
 from dagster import AssetKey, DagsterInstance
 
-from msoko.demo.layouts import fis_oko_file_name, write_vpr_export
+from msoko.demo.layouts import fis_oko_file_name, write_school_registry_csv, write_vpr_export
 from msoko.runlock import LAUNCHER, LAUNCHER_TAG, reclaim_dead_runs
 from ingest.raw_schema import SCHEMAS
 from orchestration.partitions import schools_tag
@@ -176,6 +180,21 @@ def built_for_changed_schools(home) -> dict[str, bool]:
             query(home, "select model, built from pipeline_state.consumed_changes")}
 
 
+def dbt_nodes_built(home) -> set[str]:
+    """The nodes the home's last dbt build ran."""
+    results = json.loads((home / "dbt_target" / "run_results.json").read_text(encoding="utf-8"))
+    return {r["unique_id"] for r in results["results"]}
+
+
+def left_out_references(built: set[str]) -> bool:
+    """Whether a build left the reference nodes out and kept the result nodes, including a
+    test that reads a result mart and a seed."""
+    return ("seed.msoko.school_kinds" not in built and "model.msoko.stg_schools" not in built
+            and "model.msoko.msoko_indicators" in built and "model.msoko.int_pupil_papers" in built
+            and any(u.startswith("test.msoko.relationships_msoko_indicators_indicator_code")
+                    for u in built))
+
+
 def test_school_runs_rebuild_only_their_schools(pipeline, tmp_path):
     inbox, home = pipeline
     # The last run (sch000001 and sch000002, test_broken_resubmission_keeps_published_results)
@@ -187,6 +206,7 @@ def test_school_runs_rebuild_only_their_schools(pipeline, tmp_path):
     assert run_schools("sch000002", ingest_only=True).success
     assert run_schools("sch000001").success
     assert built_for_changed_schools(home) == dict.fromkeys(SCHOOL_PARTITIONED, True)
+    assert left_out_references(dbt_nodes_built(home))
     assert indicator(home, "1.3.1", "school", school="sch000002", municipality="М1")[:3] == (14.0, 70.0, 5.0)
     assert school_partitioned_tables(home) == rebuilt_whole(home, tmp_path / "after")
     applied = query(home, "select model, through from pipeline_state.consumed_changes order by 1")
@@ -200,13 +220,13 @@ def test_a_school_run_killed_in_dbt_leaves_its_changes_to_the_next(pipeline, tmp
     inbox, home = pipeline
     write_school_2(inbox, [2, 2, 1, 0], [4, 4, 4, 4])
     # The school's run in a process of its own, killed (SIGKILL, msoko/faults.py) after dbt's
-    # 80th event: after int_pupil_papers and int_pupil_exam_sums, before int_pupil_level_points.
+    # 41st event: after int_pupil_papers and int_pupil_exam_sums, before int_pupil_level_points.
     # Tagged as `msoko run` tags its runs, so that the dead run's writer slot can be reclaimed
     # as the next `msoko run` would (msoko/runlock.py).
     code = ("import sys; from tests.test_orchestration_partitions import LAUNCHED, run_schools; "
             "sys.exit(0 if run_schools('sch000002', tags=LAUNCHED).success else 1)")
     killed = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT,
-                            env={**os.environ, "MSOKO_FAULT": "dbt:80"}, start_new_session=True,
+                            env={**os.environ, "MSOKO_FAULT": "dbt:41"}, start_new_session=True,
                             capture_output=True, text=True, timeout=600)
     assert killed.returncode == -9, killed.stderr[-3000:]
     with DagsterInstance.get() as instance:
@@ -220,3 +240,30 @@ def test_a_school_run_killed_in_dbt_leaves_its_changes_to_the_next(pipeline, tmp
     assert built_for_changed_schools(home) == dict.fromkeys(SCHOOL_PARTITIONED, True)
     assert indicator(home, "1.3.1", "school", school="sch000002", municipality="М1")[:3] == (13.2, 66.0, 5.0)
     assert school_partitioned_tables(home) == rebuilt_whole(home, tmp_path)
+
+
+def test_a_changed_registry_makes_the_next_build_whole(pipeline):
+    inbox, home = pipeline
+    write_school_2(inbox, [2, 2, 1, 0], [4, 4, 4, 4])       # as the killed run left it
+    assert run_schools("sch000002").success
+    assert left_out_references(dbt_nodes_built(home))
+    # The registry renames sch000002 (and nothing else): every school's rows may change.
+    write_school_registry_csv(inbox / "reference" / "schools.csv", [
+        {"login": "sch000001", "name": "МБОУ «Школа А»", "municipality": "М1", "oge_code": "100001",
+         "ege_code": "200001", "kind": "СОШ", "settlement": "город", "pupils": 300},
+        {"login": "sch000002", "name": "МБОУ «Школа Б имени Н. Н. Н.»", "municipality": "М1",
+         "oge_code": "100002", "ege_code": "", "kind": "ООШ", "settlement": "село", "pupils": 80},
+        {"login": "sch000003", "name": "МОУ «Школа В»", "municipality": "М2", "oge_code": "100003",
+         "ege_code": "200003", "kind": "гимназия", "settlement": "город", "pupils": 500},
+    ])
+    assert run_schools("sch000001").success
+    built = dbt_nodes_built(home)
+    assert {"seed.msoko.school_kinds", "model.msoko.stg_schools"} <= built
+    assert built_for_changed_schools(home) == dict.fromkeys(SCHOOL_PARTITIONED, False)
+    assert query(home, "select school_name from staging.stg_schools where school_login = 'sch000002'"
+                 ) == [("МБОУ «Школа Б имени Н. Н. Н.»",)]
+    # That whole build passed: the next school's run leaves the references out again.
+    assert run_schools("sch000001").success
+    assert left_out_references(dbt_nodes_built(home))
+    last = query(home, "select max(change_id) from pipeline_state.school_changes")[0][0]
+    assert query(home, "select through from pipeline_state.complete_builds") == [(last,)]

@@ -8,8 +8,10 @@ from __future__ import annotations
 import duckdb
 
 from ingest import school_changes
-from ingest.school_changes import (CHANGES, CONSUMED, ensure_change_tables, note_project,
-                                   project_fingerprint, prune_consumed, record_schools)
+from ingest.school_changes import (CHANGES, CONSUMED, ensure_change_tables, last_change,
+                                   note_project, only_schools_changed, project_fingerprint,
+                                   prune_consumed, record_complete_build, record_everything,
+                                   record_schools)
 
 
 def log(con):
@@ -54,7 +56,38 @@ def test_pruned_ids_are_never_reused(tmp_path):
     con.execute(f"insert into {CONSUMED} (model, through) values ('intermediate.m', 2)")
     # A retired model (its table gone) holds nothing back.
     con.execute(f"insert into {CONSUMED} (model, through) values ('intermediate.retired', 1)")
+    record_complete_build(con, 2)
     prune_consumed(con)
     assert log(con) == []
     record_schools(con, ["sch3"], "файлы школ")
     assert log(con) == [(3, "sch3", False)]
+
+
+def test_an_everything_keeps_builds_whole_until_a_whole_build_passes(tmp_path):
+    # A reference change (everything) applied by the partitioned model in a build that then
+    # failed must not be forgotten: the next build has to select every dbt node again.
+    con = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
+    ensure_change_tables(con)
+    con.execute("create schema intermediate")
+    con.execute("create table intermediate.m (school_login varchar)")
+    assert not only_schools_changed(con)             # no whole build has passed yet
+    record_schools(con, ["sch1"], "файлы школ")
+    con.execute(f"insert into {CONSUMED} (model, through) values ('intermediate.m', 1)")
+    prune_consumed(con)
+    assert log(con) == [(1, "sch1", False)]         # nothing pruned before a whole build
+    record_complete_build(con, last_change(con))
+    assert only_schools_changed(con)
+    record_everything(con, "справочники изменились")                        # change 2
+    con.execute(f"update {CONSUMED} set through = 2")   # applied; the build then failed
+    prune_consumed(con)
+    assert log(con) == [(2, None, True)] and not only_schools_changed(con)
+    record_schools(con, ["sch2"], "файлы школ")                             # change 3
+    prune_consumed(con)
+    assert not only_schools_changed(con)
+    record_complete_build(con, last_change(con))     # a whole build passed
+    assert only_schools_changed(con)
+    record_schools(con, ["sch4"], "файлы школ")                             # change 4
+    assert only_schools_changed(con)
+    con.execute(f"update {CONSUMED} set through = 4")
+    prune_consumed(con)
+    assert log(con) == [(4, "sch4", False)]
