@@ -96,3 +96,24 @@ def test_a_fresh_home_reuses_the_projects_parse_state(tmp_path):
     assert "Registered adapter" in home and "partial parsing" not in home, home
     renamed = parse(tmp_path / "other" / "analytics.duckdb", tmp_path / "other" / "dbt_target")
     assert "Unable to do partial parsing because profile has changed" in renamed, renamed
+
+
+def test_no_later_step_waits_for_a_node_a_school_build_leaves_out(msoko_env):
+    # A school's dbt build leaves out the seeds, reference views and their tests
+    # (orchestration/dbt_assets.py). Dagster skips a step whose upstream output was not
+    # produced, so an export reading one of them would silently not publish after a
+    # school's correction.
+    import json
+
+    from orchestration.dbt_assets import MANIFEST, reference_only_nodes
+    from orchestration.definitions import defs
+    manifest = json.loads(MANIFEST.read_text(encoding="utf-8"))
+    left_out = set(reference_only_nodes(manifest))
+    assert {"school_kinds", "stg_schools"} <= left_out and "msoko_indicators" not in left_out
+    graph = defs.resolve_asset_graph()
+    # dbt's assets are named [schema, node]; the other steps' are inbox/, raw/, exports/.
+    others = [key for key in graph.get_all_asset_keys()
+              if graph.get(key).is_materializable and key.path[0] in {"inbox", "raw", "exports"}]
+    assert len(others) > 10
+    waits_for = {parent for key in others for parent in graph.get(key).parent_keys}
+    assert not {key for key in waits_for if key.path[-1] in left_out}, waits_for
