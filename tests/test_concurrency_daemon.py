@@ -16,7 +16,7 @@ average of 11; the sensor ticks every 30 s here, MSOKO_SENSOR_SECONDS, instead o
       sizes and times": the sensor waits for two equal sightings before it reads a folder,
       and presetting the first sighting saves one tick. The daemon's next tick
       then requests exactly one run: partition 2020-2021/vpr-spring, folder sch000001.
-  Ten seconds before that tick the schedule msoko__after_vpr_spring is evaluated through
+  Three seconds before that tick the schedule msoko__after_vpr_spring is evaluated through
       the UI's "test schedule" mutation (a schedule cannot be made to tick before its cron
       time) and the RunRequest it returns is launched as the UI's "launch run" does, with
       the daemon's schedule tag: one run over all 3 partitions.
@@ -60,7 +60,12 @@ RUN_TIMEOUT = 1200           # two runs of ≈1 min each on a quiet machine; gen
 # Between two ticks the test sets the cursor and launches the schedule's run, which takes
 # a few seconds even under load.
 TICK_SECONDS = 30
-SCHEDULE_LEAD = 10           # the schedule's run is launched this long before the sensor tick
+# The schedule's run is launched this long before the sensor tick. Short enough that the two
+# runs overlap on a quiet machine: the full run of this inbox takes ≈13 s, and the sensor's
+# run starts ≈5 s after its tick. With 10 s the margin was thin: after the publication
+# became one step, the full run ended ≈2.5 s before the sensor's run started (twice in
+# isolation; the parallel suite's load had hidden it).
+SCHEDULE_LEAD = 3
 TERMINAL = {"SUCCESS", "FAILURE", "CANCELED"}
 INDICATORS = "select * from marts.msoko_indicators order by all"
 LOCK_ERRORS = ("Could not set lock", "Conflicting lock", "database is locked")
