@@ -16,7 +16,7 @@ model's new logic must reach every row.
 
 A dbt build that passed and left out no node with something to apply (not a subset chosen
 in the UI) is recorded in `pipeline_state.complete_builds` with the last change it saw.
-While every change since then is a school's, no reference table, seed or model changed, so
+While every change since then is a school's (schools_changed_since_complete), no reference table, seed or model changed, so
 the next build may leave out the nodes no result table feeds (orchestration/dbt_assets.py):
 they would be rebuilt, and their tests rerun, over the same rows. A failed build records
 nothing, so an `everything` change keeps every build whole until one whole build passed.
@@ -99,7 +99,7 @@ def prune_consumed(con) -> None:
     build saw. A model that has never built rebuilds whole, so it needs none of them; one
     no longer in the warehouse (retired from the project) holds nothing back. An
     `everything` the partitioned models applied in a build that then failed stays: it is
-    what keeps the next build whole (only_schools_changed)."""
+    what keeps the next build whole (schools_changed_since_complete)."""
     con.execute(f"""delete from {CHANGES} where change_id <= least(
                         (select coalesce(min(through), -1) from {CONSUMED}
                          where model in (select table_schema || '.' || table_name
@@ -112,14 +112,19 @@ def last_change(con) -> int:
     return con.execute(f"select coalesce(max(change_id), 0) from {CHANGES}").fetchone()[0]
 
 
-def only_schools_changed(con) -> bool:
-    """Whether a complete dbt build has passed and every change logged since is a school's."""
+def schools_changed_since_complete(con) -> int | None:
+    """How many schools changed since the last complete dbt build, or None when a whole
+    build is due: none has passed yet, or an `everything` was logged since."""
     ensure_change_tables(con)
-    return con.execute(f"""
-        select max(through) is not null
-           and not exists (select * from {CHANGES}
-                           where everything and change_id > (select max(through) from {COMPLETE}))
-        from {COMPLETE}""").fetchone()[0]
+    whole_due, schools = con.execute(f"""
+        with complete as (select max(through) as through from {COMPLETE})
+        select
+            (select through is null from complete)
+                or exists (select * from {CHANGES}
+                           where everything and change_id > (select through from complete)),
+            (select count(distinct school_login) from {CHANGES}
+             where change_id > (select through from complete))""").fetchone()
+    return None if whole_due else schools
 
 
 def record_complete_build(con, through: int) -> None:

@@ -180,10 +180,13 @@ def built_for_changed_schools(home) -> dict[str, bool]:
             query(home, "select model, built from pipeline_state.consumed_changes")}
 
 
+def last_dbt_build(home) -> dict:
+    return json.loads((home / "dbt_target" / "run_results.json").read_text(encoding="utf-8"))
+
+
 def dbt_nodes_built(home) -> set[str]:
     """The nodes the home's last dbt build ran."""
-    results = json.loads((home / "dbt_target" / "run_results.json").read_text(encoding="utf-8"))
-    return {r["unique_id"] for r in results["results"]}
+    return {r["unique_id"] for r in last_dbt_build(home)["results"]}
 
 
 def left_out_references(built: set[str]) -> bool:
@@ -207,6 +210,7 @@ def test_school_runs_rebuild_only_their_schools(pipeline, tmp_path):
     assert run_schools("sch000001").success
     assert built_for_changed_schools(home) == dict.fromkeys(SCHOOL_PARTITIONED, True)
     assert left_out_references(dbt_nodes_built(home))
+    assert last_dbt_build(home)["args"]["threads"] == 2      # a few schools: two dbt threads
     assert indicator(home, "1.3.1", "school", school="sch000002", municipality="М1")[:3] == (14.0, 70.0, 5.0)
     assert school_partitioned_tables(home) == rebuilt_whole(home, tmp_path / "after")
     applied = query(home, "select model, through from pipeline_state.consumed_changes order by 1")
@@ -259,6 +263,7 @@ def test_a_changed_registry_makes_the_next_build_whole(pipeline):
     assert run_schools("sch000001").success
     built = dbt_nodes_built(home)
     assert {"seed.msoko.school_kinds", "model.msoko.stg_schools"} <= built
+    assert last_dbt_build(home)["args"].get("threads") != 2   # whole: the profile's one thread
     assert built_for_changed_schools(home) == dict.fromkeys(SCHOOL_PARTITIONED, False)
     assert query(home, "select school_name from staging.stg_schools where school_login = 'sch000002'"
                  ) == [("МБОУ «Школа Б имени Н. Н. Н.»",)]

@@ -9,9 +9,9 @@ import duckdb
 
 from ingest import school_changes
 from ingest.school_changes import (CHANGES, CONSUMED, ensure_change_tables, last_change,
-                                   note_project, only_schools_changed, project_fingerprint,
-                                   prune_consumed, record_complete_build, record_everything,
-                                   record_schools)
+                                   note_project, project_fingerprint, prune_consumed,
+                                   record_complete_build, record_everything, record_schools,
+                                   schools_changed_since_complete)
 
 
 def log(con):
@@ -70,24 +70,26 @@ def test_an_everything_keeps_builds_whole_until_a_whole_build_passes(tmp_path):
     ensure_change_tables(con)
     con.execute("create schema intermediate")
     con.execute("create table intermediate.m (school_login varchar)")
-    assert not only_schools_changed(con)             # no whole build has passed yet
+    since = schools_changed_since_complete
+    assert since(con) is None                        # no whole build has passed yet
     record_schools(con, ["sch1"], "файлы школ")
     con.execute(f"insert into {CONSUMED} (model, through) values ('intermediate.m', 1)")
     prune_consumed(con)
     assert log(con) == [(1, "sch1", False)]         # nothing pruned before a whole build
     record_complete_build(con, last_change(con))
-    assert only_schools_changed(con)
+    assert since(con) == 0
     record_everything(con, "справочники изменились")                        # change 2
     con.execute(f"update {CONSUMED} set through = 2")   # applied; the build then failed
     prune_consumed(con)
-    assert log(con) == [(2, None, True)] and not only_schools_changed(con)
+    assert log(con) == [(2, None, True)] and since(con) is None
     record_schools(con, ["sch2"], "файлы школ")                             # change 3
     prune_consumed(con)
-    assert not only_schools_changed(con)
+    assert since(con) is None
     record_complete_build(con, last_change(con))     # a whole build passed
-    assert only_schools_changed(con)
-    record_schools(con, ["sch4"], "файлы школ")                             # change 4
-    assert only_schools_changed(con)
-    con.execute(f"update {CONSUMED} set through = 4")
+    assert since(con) == 0
+    record_schools(con, ["sch4", "sch5"], "файлы школ")                     # change 4
+    record_schools(con, ["sch4"], "файлы школ")                             # change 5
+    assert since(con) == 2
+    con.execute(f"update {CONSUMED} set through = 5")
     prune_consumed(con)
-    assert log(con) == [(4, "sch4", False)]
+    assert log(con) == [(4, "sch4", False), (4, "sch5", False), (5, "sch4", False)]
