@@ -26,6 +26,7 @@ from ingest.load import PARTITIONED, connect_for_writing
 from msoko import faults
 from msoko.config import DBT_PROJECT_DIR, REPO_ROOT, WAREHOUSE_FILE
 from orchestration.ingest_assets import WAREHOUSE_POOL
+from orchestration.progress import reporter
 from orchestration.resources import MsokoPaths
 
 # The project's own target holds the manifest the asset definitions are built from.
@@ -173,9 +174,9 @@ def build_dbt_assets():
             threads = school_build_threads()
             if threads and schools <= max_schools:
                 args += ["--threads", str(threads)]
-            context.log.info(f"[dbt] изменились только результаты школ ({schools}): "
-                             f"{len(leave_out)} узлов справочников и их проверок не "
-                             "пересобираются")
+            reporter(context, "dbt")(f"изменились только результаты школ ({schools}): "
+                                     f"{len(leave_out)} узлов справочников и их проверок не "
+                                     "пересобираются")
         events = dbt.cli(args, context=context, target_path=build_target(paths)).stream()
         yield from faults.each(events, "dbt")     # inert unless MSOKO_FAULT=dbt
         if complete:
