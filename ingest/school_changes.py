@@ -16,10 +16,11 @@ model's new logic must reach every row.
 
 A dbt build that passed and left out no node with something to apply (not a subset chosen
 in the UI) is recorded in `pipeline_state.complete_builds` with the last change it saw.
-While every change since then is a school's (schools_changed_since_complete), no reference table, seed or model changed, so
-the next build may leave out the nodes no result table feeds (orchestration/dbt_assets.py):
-they would be rebuilt, and their tests rerun, over the same rows. A failed build records
-nothing, so an `everything` change keeps every build whole until one whole build passed.
+While every change since then is a school's (schools_changed_since_complete), no reference
+table, seed or model changed, so the next build may leave out the nodes no result table
+feeds (orchestration/dbt_assets.py): they would be rebuilt, and their tests rerun, over
+the same rows. A failed build records nothing, so an `everything` change keeps every build
+whole until one whole build passed.
 
 Each school-partitioned model records in `pipeline_state.consumed_changes` the last change
 it has applied, in the transaction that applied it. A run killed between the load and dbt,

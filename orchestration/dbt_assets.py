@@ -154,8 +154,9 @@ class MsokoDbtTranslator(DagsterDbtTranslator):
 
 
 def build_dbt_assets():
-    manifest = ensure_manifest()
-    leave_out = reference_only_nodes(json.loads(manifest.read_text(encoding="utf-8")))
+    # Parsed once: dagster-dbt takes the parsed manifest as well as its path.
+    manifest = json.loads(ensure_manifest().read_text(encoding="utf-8"))
+    leave_out = reference_only_nodes(manifest)
     max_schools = _school_partitioned_max_schools()
 
     @dbt_assets(manifest=manifest, project=msoko_dbt_project,

@@ -4,6 +4,8 @@ methods write — the test that fails loudly if an xlsxwriter upgrade changes th
 that module relies on."""
 from __future__ import annotations
 
+import inspect
+
 import zipfile
 
 import xlsxwriter
@@ -132,7 +134,7 @@ def test_put_writes_the_xml_xlsxwriter_writes(tmp_path):
     wb.close()
 
 
-def test_the_xlsxwriter_internals_the_writer_relies_on():
+def test_the_xlsxwriter_internals_the_writer_relies_on(tmp_path):
     # Named in exports/xlsx_fast.py's docstring; an upgrade that renames or drops one fails
     # here before the workbook breaks.
     assert xlsxwriter.Workbook.worksheet_class is Worksheet
@@ -147,6 +149,12 @@ def test_the_xlsxwriter_internals_the_writer_relies_on():
         assert hasattr(ws, name), name
     assert [t._fields for t in xlsx_fast.XLSXWRITER_CELLS] == [
         ("string", "format"), ("number", "format"), ("format",)]
+    # in_memory is read when the package is stored (set after the constructor, which would
+    # otherwise turn constant-memory mode off); a book of ours keeps both.
+    assert "self.in_memory" in inspect.getsource(xlsxwriter.Workbook._store_workbook)
+    book = new_workbook(tmp_path / "book.xlsx")
+    assert book.in_memory and book.constant_memory
+    book.close()
 
 
 def _small_book(path, value=16.67, bold_header=True, height=30, charts=2):
