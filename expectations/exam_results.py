@@ -1,6 +1,7 @@
 """Great Expectations suite for OGE/EGE protocol rows (INPUTS.md §5)."""
 from __future__ import annotations
 
+from expectations.gx_import import import_gx
 from expectations.gx_runner import Rule
 from ingest.exam_results import VALID_MARKS
 
@@ -8,7 +9,7 @@ KEY = ["sha256", "school_code", "pupil_code", "subject"]
 
 
 def exam_result_rules() -> list[Rule]:
-    from great_expectations import expectations as E
+    E = import_gx().expectations
 
     return [
         Rule("missing_pupil_code", "pupil_code", "код участника",

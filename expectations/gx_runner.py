@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from expectations.gx_import import import_gx
+
 
 @dataclass(frozen=True)
 class Rule:
@@ -46,7 +48,7 @@ def rule_columns(rules: list[Rule]) -> set[str]:
 
 
 def run_suite(name: str, frame, rules: list[Rule]) -> list[RuleOutcome]:
-    import great_expectations as gx
+    gx = import_gx()
     from great_expectations.data_context.data_context.context_factory import project_manager
     from great_expectations.data_context.types.base import ProgressBarsConfig
 

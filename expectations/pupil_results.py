@@ -6,14 +6,14 @@ which a row's reason is reported when it breaks several rules.
 """
 from __future__ import annotations
 
+from expectations.gx_import import import_gx
 from expectations.gx_runner import Rule
 
 KEY = ["sha256", "school_login", "pupil_code"]
 
 
 def pupil_result_rules(known_schools: set[str]) -> list[Rule]:
-    import great_expectations as gx  # noqa: F401  (deferred import: ≈3 s)
-    from great_expectations import expectations as E
+    E = import_gx().expectations
 
     return [
         Rule("missing_pupil_code", "pupil_code", "код обучающегося",

@@ -5,13 +5,14 @@ raw.reference_problems with file, row, column and value; the rest of the table i
 """
 from __future__ import annotations
 
+from expectations.gx_import import import_gx
 from expectations.gx_runner import Rule
 
 LEVELS = ["базовый", "повышенный", "высокий"]
 
 
 def school_rules() -> list[Rule]:
-    from great_expectations import expectations as E
+    E = import_gx().expectations
 
     return [
         Rule("registry_bad_login", "login", "логин",
@@ -30,7 +31,7 @@ def school_rules() -> list[Rule]:
 
 
 def _ordered(code: str, low: str, high: str, column: str, message: str) -> Rule:
-    from great_expectations import expectations as E
+    E = import_gx().expectations
 
     return Rule(code, high, column, message,
                 lambda: E.ExpectColumnPairValuesAToBeGreaterThanB(
@@ -39,7 +40,7 @@ def _ordered(code: str, low: str, high: str, column: str, message: str) -> Rule:
 
 
 def scale_rules() -> list[Rule]:
-    from great_expectations import expectations as E
+    E = import_gx().expectations
 
     return [
         Rule("scale_bad_max", "max_score", "max_score",
@@ -58,7 +59,7 @@ def scale_rules() -> list[Rule]:
 
 
 def task_rules() -> list[Rule]:
-    from great_expectations import expectations as E
+    E = import_gx().expectations
 
     return [
         Rule("task_bad_max", "max_points", "max_points",
@@ -71,7 +72,7 @@ def task_rules() -> list[Rule]:
 
 
 def regional_rules() -> list[Rule]:
-    from great_expectations import expectations as E
+    E = import_gx().expectations
 
     rules = [
         Rule("regional_bad_participants", "participants", "participants",
