@@ -5,10 +5,11 @@ that module relies on."""
 from __future__ import annotations
 
 import inspect
-
 import zipfile
+import zlib
 
 import xlsxwriter
+import xlsxwriter.workbook
 from openpyxl import load_workbook
 from xlsxwriter.worksheet import Worksheet
 
@@ -155,6 +156,27 @@ def test_the_xlsxwriter_internals_the_writer_relies_on(tmp_path):
     book = new_workbook(tmp_path / "book.xlsx")
     assert book.in_memory and book.constant_memory
     book.close()
+    # the package is opened through the module's ZipFile name and filled with writestr
+    store = inspect.getsource(xlsxwriter.Workbook._store_workbook)
+    assert "ZipFile(" in store and ".writestr(" in store
+    assert xlsxwriter.workbook.ZipFile is zipfile.ZipFile       # the swap was undone
+
+
+def test_the_package_is_deflated_at_the_quick_level(tmp_path):
+    path = tmp_path / "book.xlsx"
+    wb = new_workbook(path)
+    fmt = formats(wb)
+    ws = wb.add_worksheet("Лист")
+    write_table(ws, fmt, 0, ["Школа", "Балл"], ["text", "num"],
+                [(f"Школа №{i}", i / 7) for i in range(2000)], [20, 10])
+    wb.close()
+    with zipfile.ZipFile(path) as book:
+        info = book.getinfo("xl/worksheets/sheet1.xml")
+        raw = book.read(info)
+    quick, default = (zlib.compressobj(level, zlib.DEFLATED, -15) for level in (1, 6))
+    assert info.compress_type == zipfile.ZIP_DEFLATED
+    assert info.compress_size == len(quick.compress(raw) + quick.flush())
+    assert info.compress_size > len(default.compress(raw) + default.flush())
 
 
 def _small_book(path, value=16.67, bold_header=True, height=30, charts=2):
