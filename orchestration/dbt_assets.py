@@ -25,6 +25,7 @@ from ingest import school_changes
 from ingest.load import PARTITIONED, connect_for_writing
 from msoko import faults
 from msoko.config import DBT_PROJECT_DIR, REPO_ROOT, WAREHOUSE_FILE
+from orchestration import dbt_warm
 from orchestration.ingest_assets import WAREHOUSE_POOL
 from orchestration.progress import reporter
 from orchestration.resources import MsokoPaths
@@ -178,8 +179,16 @@ def build_dbt_assets():
             reporter(context, "dbt")(f"изменились только результаты школ ({schools}): "
                                      f"{len(leave_out)} узлов справочников и их проверок не "
                                      "пересобираются")
-        events = dbt.cli(args, context=context, target_path=build_target(paths)).stream()
-        yield from faults.each(events, "dbt")     # inert unless MSOKO_FAULT=dbt
+        warm = dbt_warm.environment_for(context.run_id)
+        os.environ.update(warm)               # msoko-dbt finds the run's warm process
+        try:
+            events = dbt.cli(args, context=context, target_path=build_target(paths)).stream()
+            yield from faults.each(events, "dbt")     # inert unless MSOKO_FAULT=dbt
+        finally:
+            for name in warm:
+                os.environ.pop(name, None)
+            if dbt_warm.finish(context.run_id):
+                reporter(context, "dbt")(WARM_LINE)
         if complete:
             # Every node is current with the changes up to `through` (those left out had
             # no change to apply): later school-only builds may leave them out again.
@@ -187,6 +196,8 @@ def build_dbt_assets():
 
     return msoko_dbt_models
 
+
+WARM_LINE = "dbt выполнен в процессе, запущенном заранее: его импорт пришёлся на загрузку"
 
 # The venv's dbt (through msoko-dbt: orchestration/dbt_launcher.py), so runs work without
 # the venv on PATH (make, cron, tests).

@@ -21,6 +21,8 @@ from ingest.load import load_partitions
 from ingest.partitioned import tables_by_partition
 from ingest.raw_schema import SCHEMAS
 from ingest.workers import start_early
+from orchestration import dbt_warm
+from orchestration.dbt_warm import DBT_STEP
 from orchestration.partitions import WINDOWS, Scope, scan_partitions, submission_of
 from orchestration.progress import reporter
 from orchestration.resources import MsokoPaths
@@ -147,6 +149,11 @@ def _files_check(validated, kept: int) -> AssetCheckResult:
         })
 
 
+def _runs_dbt(context: AssetExecutionContext) -> bool:
+    steps = context.dagster_run.step_keys_to_execute
+    return steps is None or DBT_STEP in steps
+
+
 @multi_asset(
     specs=[AssetSpec(key=AssetKey(["raw", name]), group_name="raw", deps=[ARCHIVED_FILES],
                      description=f"Warehouse table raw.{name}")
@@ -171,14 +178,23 @@ def _files_check(validated, kept: int) -> AssetCheckResult:
 )
 def raw_tables(context: AssetExecutionContext, msoko_paths: MsokoPaths):
     scope = _scope(context)
-    validated, counts = load_submissions(msoko_paths.paths(), scope,
-                                         lambda stage: reporter(context, stage))
+    if _runs_dbt(context):
+        dbt_warm.start(context.run_id)    # dbt imports itself while this step loads
+    try:
+        validated, counts = load_submissions(msoko_paths.paths(), scope,
+                                             lambda stage: reporter(context, stage))
+    except BaseException:
+        dbt_warm.stop(context.run_id)
+        raise
     reporter(context, "загрузка")(
         f"в хранилище ({scope.describe()}): "
         + ", ".join(f"raw.{k}={v}" for k, v in counts.items() if v))
     kept_out = {**validated.parsed.reference.left_out, **validated.set_aside}
-    for suite in GX_CHECKED:
-        yield _check_result(suite, validated.outcomes.get(suite, []), kept_out.get(suite, []))
+    checks = [_check_result(suite, validated.outcomes.get(suite, []), kept_out.get(suite, []))
+              for suite in GX_CHECKED]
+    if any(not c.passed and c.severity == AssetCheckSeverity.ERROR for c in checks):
+        dbt_warm.stop(context.run_id)     # a suite could not run: the marts are blocked
+    yield from checks
     yield _files_check(validated, counts["kept_previous_versions"])
     for name in RAW_TABLES:
         yield MaterializeResult(asset_key=AssetKey(["raw", name]),

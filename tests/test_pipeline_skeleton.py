@@ -177,6 +177,21 @@ def test_workbook_and_published_copy(skeleton_run):
     assert (home / "published" / "msoko.duckdb").exists()
 
 
+def test_dbt_ran_in_the_process_started_while_loading(skeleton_run):
+    """orchestration/dbt_warm.py: the ingest step started a warm dbt process for the run,
+    the dbt step's command ran there, and it was reaped (no process left behind)."""
+    from dagster import DagsterInstance
+
+    from orchestration import dbt_warm
+    from orchestration.dbt_assets import WARM_LINE
+    _, home = skeleton_run
+    with DagsterInstance.from_config(str(home / "dagster")) as instance:
+        (run,) = instance.get_runs(limit=1)
+        lines = [entry.user_message for entry in instance.all_logs(run.run_id)]
+    assert f"[dbt] {WARM_LINE}" in lines
+    assert run.run_id not in dbt_warm._started
+
+
 def test_rerun_changes_nothing(skeleton_run):
     _, home = skeleton_run
     # Every contract table (raw, marts, audit) row for row, not only the indicators.
