@@ -63,6 +63,14 @@ def walk_files(root: Path):
     entries already know their type: over a region's 20,000 files 0.25 s against 0.93 s
     for `sorted(Path.rglob)` with is_symlink/is_file, and a run walks the inbox three times
     (the sensor, the archive, the read)."""
+    for entry in walk_file_entries(root):
+        yield Path(entry.path)
+
+
+def walk_file_entries(root: Path):
+    """walk_files' files as os.DirEntry: `entry.path` is root joined with the path below
+    it, and `entry.stat(follow_symlinks=False)` the file's own. For the inbox sensor, which
+    only groups and stats the files on each tick: 20,000 Path objects were half its time."""
     stack = [iter(_sorted_entries(root))]
     while stack:
         for entry in stack[-1]:
@@ -71,7 +79,7 @@ def walk_files(root: Path):
                 stack.append(iter(_sorted_entries(entry.path)))
                 break
             if entry.is_file(follow_symlinks=False):
-                yield Path(entry.path)
+                yield entry
         else:
             stack.pop()
 

@@ -22,6 +22,8 @@ Reference files (inbox/reference/) belong to no partition: every run reads them.
 """
 from __future__ import annotations
 
+import functools
+
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -50,12 +52,17 @@ def submission_of(rel_parts: Sequence[str]) -> str | None:
         return None
     if len(rel_parts) >= 3 and _is_valid_academic_year(rel_parts[0]):
         school = rel_parts[2] if len(rel_parts) >= 4 else WINDOW_ROOT
-        # "..." is not allowed in a Dagster partition key (the key was one once, and a
-        # school name travels in a run tag), and a key must be valid Unicode (a folder name
-        # in bytes that are not UTF-8): such folders are no school login.
-        school = display_path(Path(school)).replace("...", "_")
-        return "/".join((rel_parts[0], rel_parts[1], school))
+        return "/".join((rel_parts[0], rel_parts[1], _folder_key(school)))
     return UNPLACED
+
+
+@functools.lru_cache(maxsize=8192)
+def _folder_key(school: str) -> str:
+    # "..." is not allowed in a Dagster partition key (the key was one once, and a school
+    # name travels in a run tag), and a key must be valid Unicode (a folder name in bytes
+    # that are not UTF-8): such folders are no school login. Cached: the sensor asks for
+    # every file of the inbox on every tick, ≈20 files a folder.
+    return display_path(Path(school)).replace("...", "_")
 
 
 def window_of(submission: str) -> str:

@@ -18,8 +18,8 @@ from dagster import DagsterInstance, build_sensor_context
 from orchestration.partitions import (SCHOOLS_TAG, WINDOWS, Scope, inbox_partition_keys,
                                       inbox_submissions, scan_partitions, submission_of,
                                       window_of)
-from orchestration.sensors import inbox_sensor
-from ingest.inbox import scan_inbox
+from orchestration.sensors import REFERENCE, _inbox_by_submission, inbox_sensor
+from ingest.inbox import scan_inbox, walk_files
 from tests.test_pipeline_skeleton import build_inbox
 
 WINDOW = "2020-2021/vpr-spring"
@@ -82,6 +82,33 @@ def test_partition_keys_and_scan_agree_with_ingest(msoko_env):
     assert submission_of(("stray.xlsx",)) == "_unplaced"
     assert submission_of(("reference", "schools.csv")) is None
     assert window_of(SCH1) == WINDOW and window_of("_unplaced") == "_unplaced"
+
+
+def test_the_sensor_groups_the_inbox_as_the_ingest_names_it(msoko_env, tmp_path):
+    """The sensor walks the inbox with strings (orchestration/sensors.py), the ingest with
+    Paths: the same files, the same submission keys, including folders no login can name
+    (bytes that are not UTF-8, «...») and a link it must not follow."""
+    inbox, _ = msoko_env
+    build_inbox(inbox)
+    window = inbox / "2020-2021" / "vpr-spring"
+    odd = window / os.fsdecode(b"sch\xff\xfe")
+    odd.mkdir()
+    (odd / "file.xlsx").write_bytes(b"not a spreadsheet")
+    (window / "...").mkdir()
+    (window / "..." / "x.csv").write_text("a;b\n")
+    outside = tmp_path / "outside.xlsx"
+    outside.write_bytes(b"secret")
+    (window / "sch000001" / "link.xlsx").symlink_to(outside)
+    groups = _inbox_by_submission(inbox)
+    expected: dict[str, list] = {}
+    for path in walk_files(inbox):
+        parts = path.relative_to(inbox).parts
+        stat = path.stat()
+        expected.setdefault(submission_of(parts) or REFERENCE, []).append(
+            ("/".join(parts), str(path), stat.st_size, stat.st_mtime_ns))
+    assert dict(groups) == expected
+    assert f"{WINDOW}/sch\ufffd\ufffd" in groups and f"{WINDOW}/_" in groups
+    assert not any(rel.endswith("link.xlsx") for files in groups.values() for rel, *_ in files)
 
 
 def test_first_ticks_wait_then_request_every_partition(inbox_and_ticker):
