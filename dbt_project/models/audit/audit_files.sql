@@ -6,7 +6,7 @@ with files as (
 ),
 
 cleaned as (
-    select sha256, path, sum(cells)::bigint as cleaned_cells
+    select sha256, path, cast(sum(cells) as bigint) as cleaned_cells
     from {{ ref('stg_cleaned_cells') }}
     group by all
 ),

@@ -33,7 +33,7 @@ set_aside_text as (
         academic_year,
         "window",
         school_login,
-        string_agg(rule_title || ' — ' || n, '; ' order by n desc, rule_title) as set_aside_reasons
+        {{ string_agg_ordered("rule_title || ' — ' || n", "'; '", 'n desc, rule_title') }} as set_aside_reasons
     from set_aside_by_rule
     group by all
 ),
@@ -47,17 +47,17 @@ summary as (
         count(*) filter (where status = 'accepted') as files_accepted,
         count(*) filter (where status = 'rejected') as files_rejected,
         count(*) filter (where status = 'superseded') as files_superseded,
-        sum(rows_read)::bigint as rows_read,
-        coalesce(sum(rows_loaded) filter (where status = 'accepted'), 0)::bigint as rows_loaded,
-        coalesce(sum(rows_set_aside) filter (where status = 'accepted'), 0)::bigint as rows_set_aside,
-        coalesce(sum(rows_read) filter (where status = 'superseded'), 0)::bigint as rows_superseded,
-        coalesce(sum(rows_read) filter (where status = 'rejected'), 0)::bigint as rows_in_rejected_files,
-        coalesce(sum(rows_with_warnings) filter (where status = 'accepted'), 0)::bigint
+        cast(sum(rows_read) as bigint) as rows_read,
+        cast(coalesce(sum(rows_loaded) filter (where status = 'accepted'), 0) as bigint) as rows_loaded,
+        cast(coalesce(sum(rows_set_aside) filter (where status = 'accepted'), 0) as bigint) as rows_set_aside,
+        cast(coalesce(sum(rows_read) filter (where status = 'superseded'), 0) as bigint) as rows_superseded,
+        cast(coalesce(sum(rows_read) filter (where status = 'rejected'), 0) as bigint) as rows_in_rejected_files,
+        cast(coalesce(sum(rows_with_warnings) filter (where status = 'accepted'), 0) as bigint)
             as rows_with_warnings,
-        string_agg('«' || path || '»: ' || message, '; ' order by path)
-            filter (where status = 'rejected') as rejected_files_reasons,
-        string_agg(distinct dropped_name_columns, ', ' order by dropped_name_columns)
-            filter (where dropped_name_columns is not null) as dropped_name_columns
+        {{ string_agg_ordered("'«' || path || '»: ' || message", "'; '", 'path',
+                              where="status = 'rejected'") }} as rejected_files_reasons,
+        {{ string_agg_ordered('dropped_name_columns', "', '", 'dropped_name_columns', distinct=true,
+                              where='dropped_name_columns is not null') }} as dropped_name_columns
     from file_rows
     group by all
 ),

@@ -16,7 +16,7 @@ inflated_mean_contributions as (
     -- is the % of evaluated schools that O1 flags.
     select academic_year, "window", procedure, grade, subject, municipality, school_login,
            cast(null as varchar) as pupil_code, '3.4' as indicator_code, '%' as unit,
-           flagged::int::double as numerator, 1 as denominator, n_participants as participants
+           cast(cast(flagged as int) as double) as numerator, 1 as denominator, n_participants as participants
     from {{ ref('int_objectivity_o1') }}
     where status <> 'insufficient_data'
 ),

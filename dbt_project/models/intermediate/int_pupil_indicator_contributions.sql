@@ -16,33 +16,33 @@ main_subjects as (
 ),
 
 ege_contributions as (
-    select {{ key_cols }}, '1.1.1' as indicator_code, 'балл' as unit, test_score::double as numerator, 1 as denominator
+    select {{ key_cols }}, '1.1.1' as indicator_code, 'балл' as unit, cast(test_score as double) as numerator, 1 as denominator
     from main_subjects where procedure = 'ege' and score_kind = 'test_score' and test_score is not null
     union all
-    select {{ key_cols }}, '1.1.1', 'отметка', mark::double, 1
+    select {{ key_cols }}, '1.1.1', 'отметка', cast(mark as double), 1
     from main_subjects where procedure = 'ege' and score_kind = 'mark' and mark is not null
     union all
-    select {{ key_cols }}, '1.1.2', '%', below_minimum::int::double, 1
+    select {{ key_cols }}, '1.1.2', '%', cast(cast(below_minimum as int) as double), 1
     from main_subjects where procedure = 'ege' and below_minimum is not null
     union all
-    select {{ key_cols }}, '1.1.3', '%', (test_score > {{ var('ege_high_test_score') }})::int::double, 1
+    select {{ key_cols }}, '1.1.3', '%', cast(cast((test_score > {{ var('ege_high_test_score') }}) as int) as double), 1
     from main_subjects where procedure = 'ege' and score_kind = 'test_score' and test_score is not null
     union all
-    select {{ key_cols }}, '1.1.3', '%', (primary_score > {{ var('ege_high_score_share') }} * max_score)::int::double, 1
+    select {{ key_cols }}, '1.1.3', '%', cast(cast((primary_score > {{ var('ege_high_score_share') }} * max_score) as int) as double), 1
     from main_subjects where procedure = 'ege' and score_kind = 'mark' and max_score is not null
 ),
 
 oge_contributions as (
-    select {{ key_cols }}, '1.2.1' as indicator_code, 'балл' as unit, primary_score::double as numerator, 1 as denominator
+    select {{ key_cols }}, '1.2.1' as indicator_code, 'балл' as unit, cast(primary_score as double) as numerator, 1 as denominator
     from main_subjects where procedure = 'oge' and primary_score is not null
     union all
-    select {{ key_cols }}, '1.2.1', 'отметка', mark::double, 1
+    select {{ key_cols }}, '1.2.1', 'отметка', cast(mark as double), 1
     from main_subjects where procedure = 'oge' and mark is not null
     union all
-    select {{ key_cols }}, '1.2.2', '%', (mark = 2)::int::double, 1
+    select {{ key_cols }}, '1.2.2', '%', cast(cast((mark = 2) as int) as double), 1
     from main_subjects where procedure = 'oge' and mark is not null
     union all
-    select {{ key_cols }}, '1.2.3', '%', (primary_score > {{ var('high_score_share') }} * max_score)::int::double, 1
+    select {{ key_cols }}, '1.2.3', '%', cast(cast((primary_score > {{ var('high_score_share') }} * max_score) as int) as double), 1
     from main_subjects where procedure = 'oge' and max_score is not null
 ),
 
@@ -57,20 +57,20 @@ per_pupil as (
 ),
 
 per_pupil_contributions as (
-    select {{ key_cols }}, mean_code as indicator_code, 'балл' as unit, primary_score::double as numerator, 1 as denominator
+    select {{ key_cols }}, mean_code as indicator_code, 'балл' as unit, cast(primary_score as double) as numerator, 1 as denominator
     from per_pupil where primary_score is not null
     union all
-    select {{ key_cols }}, below_code, '%', (mark = 2)::int::double, 1
+    select {{ key_cols }}, below_code, '%', cast(cast((mark = 2) as int) as double), 1
     from per_pupil where mark is not null
     union all
-    select {{ key_cols }}, high_code, '%', (primary_score > {{ var('high_score_share') }} * max_score)::int::double, 1
+    select {{ key_cols }}, high_code, '%', cast(cast((primary_score > {{ var('high_score_share') }} * max_score) as int) as double), 1
     from per_pupil where max_score is not null
 ),
 
 linked_contributions as (
     select academic_year, "window", procedure, grade,
            '{{ var("sum_of_three_subject_label") }}' as subject, municipality, school_login, pupil_code,
-           indicator_code, '%' as unit, in_numerator::int::double as numerator, 1 as denominator
+           indicator_code, '%' as unit, cast(cast(in_numerator as int) as double) as numerator, 1 as denominator
     from {{ ref('int_pupil_exam_sums') }}
     where in_denominator
         and {{ changed_schools('school_login') }}
@@ -78,13 +78,13 @@ linked_contributions as (
 
 mismatch_contributions as (
     -- 3.1: VPR mark vs the journal mark (valid journal marks only).
-    select {{ key_cols }}, '3.1' as indicator_code, '%' as unit, (mark <> journal_mark)::int::double as numerator, 1 as denominator
+    select {{ key_cols }}, '3.1' as indicator_code, '%' as unit, cast(cast((mark <> journal_mark) as int) as double) as numerator, 1 as denominator
     from papers
     where procedure = 'vpr' and grade in ({{ var('vpr_indicator_grades') | join(', ') }})
       and mark is not null and journal_mark between 2 and 5
     union all
     -- 3.2: OGE mark vs the annual mark, Russian and mathematics.
-    select {{ key_cols }}, '3.2', '%', (mark <> annual_mark)::int::double, 1
+    select {{ key_cols }}, '3.2', '%', cast(cast((mark <> annual_mark) as int) as double), 1
     from main_subjects
     where procedure = 'oge' and mark is not null and annual_mark between 2 and 5
 ),
@@ -112,14 +112,14 @@ ege_converted as (
 
 ege_mismatch_contributions as (
     select {{ key_cols }}, '3.3' as indicator_code, '%' as unit,
-           (abs(converted_mark - annual_mark) > {{ var('ege_mismatch_tolerance') }})::int::double as numerator, 1 as denominator
+           cast(cast((abs(converted_mark - annual_mark) > {{ var('ege_mismatch_tolerance') }}) as int) as double) as numerator, 1 as denominator
     from ege_converted
     where converted_mark is not null
 ),
 
 diagnostics_contributions as (
     -- 4.1: share of participants reaching the basic level (mark ≥ 3).
-    select {{ key_cols }}, '4.1' as indicator_code, '%' as unit, (mark >= 3)::int::double as numerator, 1 as denominator
+    select {{ key_cols }}, '4.1' as indicator_code, '%' as unit, cast(cast((mark >= 3) as int) as double) as numerator, 1 as denominator
     from papers where indicator_group = 'regional_diagnostics' and mark is not null
 ),
 
@@ -129,7 +129,7 @@ level_points as (
     select
         c.academic_year, c."window", c.procedure, c.grade, c.subject, c.municipality, c.school_login,
         c.pupil_code, lv.diagnostics_indicator as indicator_code,
-        sum(c.points_earned)::double as points_earned,
+        cast(sum(c.points_earned) as double) as points_earned,
         sum(c.points_available) as points_available
     from {{ ref('int_pupil_level_points') }} as c
     join {{ ref('procedure_codes') }} as pc on pc.procedure = c.procedure

@@ -22,7 +22,7 @@ aggregated as (
         max(section) as section,
         max(max_points) as max_points,
         max(sufficiency_pct) as sufficiency_pct,
-        sum(participants)::bigint as participants,
+        cast(sum(participants) as bigint) as participants,
         sum(points_earned) as points_earned,
         sum(points_available) as points_available
     from school_points

@@ -74,7 +74,7 @@ select
     academic_year, "window", municipality, school_login, procedure, grade, subject,
     'O2' as check_code,
     case when status <> 'insufficient_data' then round(rho, 4) end as statistic,
-    {{ o['o2_max_rho'] }}::double as threshold,
+    cast({{ o['o2_max_rho'] }} as double) as threshold,
     n_pairs as n_participants,
     status = 'flagged' as flagged,
     status,

@@ -43,9 +43,9 @@ quartiles as (
     select
         academic_year, procedure, grade, subject,
         count(*) as schools,
-        quantile_cont(k, 0.25) as q25,
-        quantile_cont(k, 0.5) as median,
-        quantile_cont(k, 0.75) as q75
+        {{ percentile_cont('k', 0.25) }} as q25,
+        {{ percentile_cont('k', 0.5) }} as median,
+        {{ percentile_cont('k', 0.75) }} as q75
     from eligible
     group by all
 ),

@@ -57,7 +57,7 @@ select
     academic_year, "window", municipality, school_login, procedure, grade, subject,
     'O5' as check_code,
     case when status <> 'insufficient_data' then round(gap, 4) end as statistic,
-    {{ o['o5_gap_pp'] }}::double as threshold,
+    cast({{ o['o5_gap_pp'] }} as double) as threshold,
     n as n_participants,
     status = 'flagged' as flagged,
     status,

@@ -12,7 +12,7 @@ with papers as (
         academic_year, municipality, school_login, procedure, grade, subject,
         count(*) as participants,
         count(*) filter (where below_min) as below_min,
-        count(*) filter (where below_min) / count(*) as share
+        cast(count(*) filter (where below_min) as double) / count(*) as share
     from {{ ref('int_objectivity_papers') }}
     where below_min is not null
     group by all
@@ -25,7 +25,7 @@ low as (
         {{ 'case' if loop.first }} when procedure = '{{ code }}' then '{{ name }}'
         {%- endfor %} else procedure end
         || ' ' || grade || ' кл., ' || subject || ': ' || below_min || ' из ' || participants
-        || ' (' || round(100 * share)::integer || '%)' as label
+        || ' (' || cast(round(100 * share) as integer) || '%)' as label
     from papers
     where share >= {{ o['shnor_min_share'] }}
 ),
@@ -44,7 +44,7 @@ schools as (
         low.academic_year, low.municipality, low.school_login,
         count(*) as low_papers,
         count(repeated.school_login) as repeated_papers,
-        string_agg(low.label, '; ' order by low.procedure, low.grade, low.subject) as procedures
+        {{ string_agg_ordered('low.label', "'; '", 'low.procedure, low.grade, low.subject') }} as procedures
     from low
     left join repeated using (academic_year, school_login, procedure, grade, subject)
     group by all

@@ -7,10 +7,10 @@ with unioned as (
     {%- for check in checks %}
     select
         academic_year, "window", municipality, school_login, procedure,
-        grade::integer as grade, subject, check_code,
-        statistic::double as statistic, threshold::double as threshold,
-        n_participants::bigint as n_participants, flagged::boolean as flagged, status,
-        details::json as details, explanation
+        cast(grade as integer) as grade, subject, check_code,
+        cast(statistic as double) as statistic, cast(threshold as double) as threshold,
+        cast(n_participants as bigint) as n_participants, cast(flagged as boolean) as flagged, status,
+        {{ as_json('details') }} as details, explanation
     from {{ ref(check) }}
     {{ 'union all' if not loop.last }}
     {%- endfor %}

@@ -38,7 +38,7 @@ school_grid as (
 region_grid as (
     select
         academic_year, procedure, grade, subject, 'region' as level,
-        null::varchar as municipality, null::varchar as school_login, primary_score,
+        cast(null as varchar) as municipality, cast(null as varchar) as school_login, primary_score,
         pupils, share, counterfactual_share, max_score, min_3, min_4, min_5, is_boundary
     from region
 )

@@ -30,7 +30,7 @@ municipalities as (
 ),
 
 region as (
-    select academic_year, 'region' as level, null::varchar as municipality,
+    select academic_year, 'region' as level, cast(null as varchar) as municipality,
            count(*) as schools_total, count(*) filter (where is_flagged) as schools_flagged
     from schools
     group by all

@@ -24,7 +24,7 @@ schools as (
 
 region as (
     select academic_year, procedure, grade, subject, 'region' as level,
-           null::varchar as municipality, null::varchar as school_login,
+           cast(null as varchar) as municipality, cast(null as varchar) as school_login,
            school_mark, mark as result_mark, count(*) as pupils
     from pupils
     where procedure in ('vpr', 'oge')
