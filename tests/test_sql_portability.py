@@ -31,6 +31,7 @@ FORBIDDEN = {
     r"\barg_(max|min)\s*\(": "a macro in macros/portable.sql (Trino and Spark: max_by / min_by)",
     r"\bstrftime\s*\(": "a macro in macros/portable.sql",
     r"\bstring_split\s*\(": "a macro in macros/portable.sql",
+    r"\bgroup\s+by\s+all\b": "the grouping columns by name (Trino has no GROUP BY ALL)",
 }
 
 JINJA_COMMENT = re.compile(r"\{#.*?#\}", re.DOTALL)

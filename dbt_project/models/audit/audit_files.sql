@@ -8,7 +8,7 @@ with files as (
 cleaned as (
     select sha256, path, cast(sum(cells) as bigint) as cleaned_cells
     from {{ ref('stg_cleaned_cells') }}
-    group by all
+    group by sha256, path
 ),
 
 versions as (

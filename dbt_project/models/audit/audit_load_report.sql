@@ -25,7 +25,7 @@ set_aside_by_rule as (
         and file_rows.school_login is not distinct from rejected.school_login
         and file_rows.status = 'accepted'
     left join rules using (rule)
-    group by all
+    group by file_rows.academic_year, file_rows."window", file_rows.school_login, coalesce(rules.title, rejected.rule)
 ),
 
 set_aside_text as (
@@ -35,7 +35,7 @@ set_aside_text as (
         school_login,
         {{ string_agg_ordered("rule_title || ' — ' || n", "'; '", 'n desc, rule_title') }} as set_aside_reasons
     from set_aside_by_rule
-    group by all
+    group by academic_year, "window", school_login
 ),
 
 summary as (
@@ -59,7 +59,7 @@ summary as (
         {{ string_agg_ordered('dropped_name_columns', "', '", 'dropped_name_columns', distinct=true,
                               where='dropped_name_columns is not null') }} as dropped_name_columns
     from file_rows
-    group by all
+    group by academic_year, "window", school_login
 ),
 
 schools as (

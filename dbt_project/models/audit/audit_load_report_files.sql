@@ -16,7 +16,7 @@ per_school as (
 school_versions as (
     select sha256, school_login, bool_or(is_current) as any_current
     from {{ ref('int_file_versions') }}
-    group by all
+    group by sha256, school_login
 ),
 
 file_rows as (

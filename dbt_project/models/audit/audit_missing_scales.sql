@@ -14,4 +14,4 @@ select
         || ': добавьте строку в reference/scales.csv.' as message
 from {{ ref('int_pupil_papers') }}
 where max_score is null
-group by all
+group by academic_year, "window", procedure, grade, subject, year

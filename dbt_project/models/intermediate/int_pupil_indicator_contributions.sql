@@ -136,7 +136,8 @@ level_points as (
     join {{ ref('task_levels') }} as lv on lv.criterion_level = c.criterion_level
     where pc.indicator_group = 'regional_diagnostics'
         and {{ changed_schools('c.school_login') }}
-    group by all
+    group by c.academic_year, c."window", c.procedure, c.grade, c.subject, c.municipality, c.school_login,
+        c.pupil_code, lv.diagnostics_indicator
 ),
 
 level_contributions as (

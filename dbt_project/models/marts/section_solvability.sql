@@ -11,7 +11,7 @@ criteria_per_section as (
            count(distinct column_no) as criteria
     from {{ ref('int_school_task_points') }}
     where section is not null
-    group by all
+    group by academic_year, "window", procedure, grade, subject, section, criterion_level
 ),
 
 aggregated as (

@@ -20,7 +20,7 @@ schools as (
         round(avg(primary_score), 10) as mean_score,
         round(stddev_samp(primary_score), 10) as sd_score
     from pupils
-    group by all
+    group by academic_year, "window", procedure, grade, subject, municipality, school_login
 ),
 
 intervals as (

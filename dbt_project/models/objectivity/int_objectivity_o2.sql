@@ -41,7 +41,7 @@ schools as (
         avg(school_mark) as mean_school_mark,
         avg(mark) as mean_mark
     from ranked
-    group by all
+    group by academic_year, "window", procedure, grade, subject, municipality, school_login
 ),
 
 papers as (
@@ -50,7 +50,7 @@ papers as (
            count(*) as n_participants
     from {{ ref('int_objectivity_papers') }}
     where in_index_scope and primary_score is not null
-    group by all
+    group by academic_year, "window", procedure, grade, subject, municipality, school_login
 ),
 
 judged as (

@@ -14,7 +14,7 @@ with papers as (
         avg(share_of_max) as s
     from {{ ref('int_objectivity_papers') }}
     where in_index_scope and procedure = 'vpr' and share_of_max is not null
-    group by all
+    group by academic_year, "window", procedure, grade, subject, municipality, school_login
 ),
 
 pairs as (
@@ -47,7 +47,7 @@ quartiles as (
         {{ percentile_cont('k', 0.5) }} as median,
         {{ percentile_cont('k', 0.75) }} as q75
     from eligible
-    group by all
+    group by academic_year, procedure, grade, subject
 ),
 
 judged as (

@@ -31,7 +31,7 @@ region as (
         100.0 * sum(basic_points) / nullif(sum(basic_max), 0) as region_basic_pct,
         100.0 * sum(advanced_points) / nullif(sum(advanced_max), 0) as region_advanced_pct
     from sums
-    group by all
+    group by academic_year, procedure, grade, subject
 ),
 
 judged as (

@@ -16,7 +16,7 @@ with inbox as (
         count(distinct municipality) as municipalities
     from {{ ref('int_objectivity_papers') }}
     where primary_score is not null
-    group by all
+    group by academic_year, procedure, grade, subject, year
 ),
 
 figures as (

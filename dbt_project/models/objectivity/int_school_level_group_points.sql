@@ -24,7 +24,7 @@ final as (
         sum(points_earned) filter (where level_group = 'advanced') as advanced_points,
         sum(points_available) filter (where level_group = 'advanced') as advanced_max
     from points
-    group by all
+    group by academic_year, "window", procedure, grade, subject, municipality, school_login
 )
 
 select * from final

@@ -15,7 +15,7 @@ with papers as (
         cast(count(*) filter (where below_min) as double) / count(*) as share
     from {{ ref('int_objectivity_papers') }}
     where below_min is not null
-    group by all
+    group by academic_year, municipality, school_login, procedure, grade, subject
     having count(*) >= {{ o['min_participants'] }}
 ),
 
@@ -47,7 +47,7 @@ schools as (
         {{ string_agg_ordered('low.label', "'; '", 'low.procedure, low.grade, low.subject') }} as procedures
     from low
     left join repeated using (academic_year, school_login, procedure, grade, subject)
-    group by all
+    group by low.academic_year, low.municipality, low.school_login
 )
 
 select

@@ -18,7 +18,8 @@ school_counts as (
     from {{ ref('int_objectivity_papers') }} as p
     join flagged using (academic_year, procedure, grade, subject, municipality, school_login)
     where p.primary_score is not null
-    group by all
+    group by p.academic_year, p.procedure, p.grade, p.subject, p.municipality, p.school_login,
+             p.primary_score
 ),
 
 school_grid as (

@@ -26,14 +26,14 @@ municipalities as (
     select academic_year, 'municipality' as level, municipality,
            count(*) as schools_total, count(*) filter (where is_flagged) as schools_flagged
     from schools
-    group by all
+    group by academic_year, municipality
 ),
 
 region as (
     select academic_year, 'region' as level, cast(null as varchar) as municipality,
            count(*) as schools_total, count(*) filter (where is_flagged) as schools_flagged
     from schools
-    group by all
+    group by academic_year
     having (select count(distinct municipality) from schools) > 1
 ),
 

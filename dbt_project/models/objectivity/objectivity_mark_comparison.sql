@@ -19,7 +19,8 @@ schools as (
            p.municipality, p.school_login, p.school_mark, p.mark as result_mark, count(*) as pupils
     from pupils as p
     join flagged using (academic_year, procedure, grade, subject, municipality, school_login)
-    group by all
+    group by p.academic_year, p.procedure, p.grade, p.subject, p.municipality, p.school_login,
+             p.school_mark, p.mark
 ),
 
 region as (
@@ -28,7 +29,7 @@ region as (
            school_mark, mark as result_mark, count(*) as pupils
     from pupils
     where procedure in ('vpr', 'oge')
-    group by all
+    group by academic_year, procedure, grade, subject, school_mark, mark
 ),
 
 unioned as (
