@@ -137,19 +137,31 @@ def solvability_sheet(wb, fmt, con, year, names, tables):
         "Решаемость — доля набранных баллов от максимально возможных по заданию. Достаточный "
         "уровень: не ниже 60% для заданий базового уровня, не ниже 30% для повышенного; "
         "ниже достаточного — красным."])
-    rows = con.execute(f"""
-        select procedure, grade, subject, level, municipality, school_login, column_no,
-               task_label, criterion_level, max_points, participants, solvability_pct, sufficient
+    # One row per paper × unit with its tasks as lists (≈35,000 rows at region size rather
+    # than 275,000 task rows turned into Python tuples one by one), and the tasks' labels
+    # per paper from the first unit in the sheet's order (the region's).
+    units = con.execute(f"""
+        select procedure, grade, subject, level, municipality, school_login,
+               coalesce(max(participants), 0),
+               list(column_no order by column_no), list(solvability_pct order by column_no),
+               list(sufficient order by column_no), list(participants order by column_no)
         from marts.task_solvability where academic_year = ?
-        order by procedure, grade, subject, {LEVEL_ORDER}, municipality, school_login,
-                 column_no""", [year]).fetchall()
+        group by procedure, grade, subject, level, municipality, school_login
+        order by procedure, grade, subject, {LEVEL_ORDER}, municipality, school_login""",
+                        [year]).fetchall()
+    tasks = con.execute(f"""
+        select procedure, grade, subject, column_no,
+               first(task_label order by {LEVEL_ORDER}, municipality, school_login),
+               first(criterion_level order by {LEVEL_ORDER}, municipality, school_login),
+               first(max_points order by {LEVEL_ORDER}, municipality, school_login)
+        from marts.task_solvability where academic_year = ?
+        group by procedure, grade, subject, column_no""", [year]).fetchall()
     papers: dict[tuple, dict] = {}
-    for p, g, subj, level, m, s, col, task, clevel, mx, n, pct, ok in rows:
+    for p, g, subj, level, m, s, n, cols, pcts, oks, ns in units:
         paper = papers.setdefault((p, g, subj), {"tasks": {}, "units": {}})
-        paper["tasks"].setdefault(col, (task, clevel, mx))
-        unit = paper["units"].setdefault((level, m, s), {"n": 0, "cells": {}})
-        unit["n"] = max(unit["n"], n or 0)
-        unit["cells"][col] = (pct, ok, n)
+        paper["units"][(level, m, s)] = {"n": n, "cells": dict(zip(cols, zip(pcts, oks, ns)))}
+    for p, g, subj, col, task, clevel, mx in tasks:
+        papers[(p, g, subj)]["tasks"][col] = (task, clevel, mx)
     widest = 0
     for (p, g, subj), paper in papers.items():
         cols = sorted(paper["tasks"])
