@@ -66,6 +66,23 @@ def published_state(home: Path) -> dict[str, str]:
             if p.is_file() and not p.name.startswith(".")}
 
 
+def warm_dbt_processes_of(home: Path) -> list[str]:
+    """Command lines of live warm dbt processes (orchestration/dbt_warm.py) started for this
+    home's runs: their argv names the run's id."""
+    from dagster import DagsterInstance
+    with DagsterInstance.from_config(str(home / "dagster")) as instance:
+        run_ids = {run.run_id for run in instance.get_runs()}
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            words = (proc / "cmdline").read_bytes().decode(errors="replace").split("\0")
+        except OSError:                 # not a process, or gone meanwhile
+            continue
+        if "orchestration.dbt_warm" in words and run_ids & set(words):
+            found.append(" ".join(words))
+    return found
+
+
 def add_resubmission(inbox: Path) -> Path:
     folder = inbox / "2020-2021" / "vpr-spring" / "sch000001"
     original = folder / fis_oko_file_name(MATHS, 4, 2021)
@@ -98,7 +115,8 @@ def crash_story(tmp_path_factory):
     add_resubmission(inbox)
     for point in KILL_POINTS:
         done = run_subprocess(inbox, home_a, fault=point)
-        story["killed"][point] = (done.returncode, published_state(home_a), done.stdout + done.stderr)
+        story["killed"][point] = (done.returncode, published_state(home_a), done.stdout + done.stderr,
+                                  warm_dbt_processes_of(home_a))
     story["recovery"] = run_subprocess(inbox, home_a)
     with pointed_at(root_b) as (inbox_b, home_b):
         inbox_b.rmdir()
@@ -110,8 +128,10 @@ def crash_story(tmp_path_factory):
 
 @pytest.mark.parametrize("point", KILL_POINTS)
 def test_killed_run_publishes_nothing(crash_story, point):
-    returncode, state, output = crash_story["killed"][point]
+    returncode, state, output, warm_left = crash_story["killed"][point]
     assert returncode == -signal.SIGKILL, output[-3000:]
+    # the run's warm dbt process (in its process group) died with it, serving dbt or not
+    assert warm_left == []
     # published/msoko.duckdb, both yearly workbooks, the school reports and the CSV/Parquet
     # tables, byte for byte as after run v1
     assert {"published/msoko.duckdb", "exports/msoko_2020-2021.xlsx",
