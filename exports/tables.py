@@ -2,7 +2,8 @@
 readable widths and a filter. Rows are written top to bottom (constant-memory mode)."""
 from __future__ import annotations
 
-from exports.cells import SUPPRESSED_TEXT, row_height, write_cell, write_measure, write_text
+from exports.cells import (LINE_PT, SUPPRESSED_TEXT, row_height, wrapped_height, write_cell,
+                           write_measure, write_text)
 
 
 class Suppressed:
@@ -30,11 +31,12 @@ def write_table(ws, fmt, top: int, header: list[str], kinds: list[str], rows,
     ws.set_row(top, row_height(header, widths) + 4)
     for c, text in enumerate(header):
         write_text(ws, top, c, text, fmt, "header")
+    height_of = wrapped_height((c, w) for c, (k, w) in enumerate(zip(kinds, widths))
+                               if k == "text")
     r = top + 1
     for row in rows:
-        texts = [v if isinstance(v, str) and k == "text" else "" for v, k in zip(row, kinds)]
-        height = row_height(texts, widths)
-        if height > 15:
+        height = height_of(row)
+        if height > LINE_PT:
             ws.set_row(r, height)
         for c, (value, kind) in enumerate(zip(row, kinds)):
             if value is SUPPRESSED:

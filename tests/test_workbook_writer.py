@@ -14,8 +14,8 @@ from openpyxl import load_workbook
 from xlsxwriter.worksheet import Worksheet
 
 from exports import xlsx_fast
-from exports.cells import SUPPRESSED_TEXT, formats, new_workbook, workbook_options, write_cell, \
-    write_measure, write_number, write_text
+from exports.cells import SUPPRESSED_TEXT, formats, new_workbook, row_height, workbook_options, \
+    wrapped_height, write_cell, write_measure, write_number, write_text
 from exports.tables import SUPPRESSED, write_table, write_title
 
 
@@ -207,3 +207,14 @@ def test_compare_workbooks_finds_each_kind_of_difference(tmp_path, capsys):
     assert "style [Лист] row 4 col 1" in out                         # header no longer bold
     assert "row-height [Лист] row 2: ('30', '1', None) → ('45', '1', None)" in out
     assert "charts [Лист] 2 → 1" in out
+
+
+def test_wrapped_rows_are_as_tall_as_their_longest_text():
+    # a column 20 characters wide holds 22 per line (Calibri is narrower than its width unit)
+    height = wrapped_height([(0, 20), (2, 10)])            # text in columns 0 and 2
+    assert height(("x" * 22, 12345, "")) == 15.0           # one line: fits exactly
+    assert height(("x" * 23, None, "y" * 12)) == 30.0      # 23 → 2 lines, 12 in 11 → 2
+    assert height(("x" * 100, "z" * 500, None)) == 75.0    # 100 in 22 → 5; column 1 is no text
+    assert height((None, None, 7)) == 15.0                 # nothing wraps: one line
+    # row_height: the texts given, against as many widths (the annex passes fewer texts)
+    assert row_height(["x" * 45, ""], [20, 40, 11, 14]) == 45.0
