@@ -154,13 +154,16 @@ class MsokoDbtTranslator(DagsterDbtTranslator):
         return dbt_resource_props["config"].get("schema") or "dbt"
 
 
+WARM_LINE = "dbt выполнен в процессе, запущенном заранее: его импорт пришёлся на загрузку"
+
+
 def build_dbt_assets():
     # Parsed once: dagster-dbt takes the parsed manifest as well as its path.
     manifest = json.loads(ensure_manifest().read_text(encoding="utf-8"))
     leave_out = reference_only_nodes(manifest)
     max_schools = _school_partitioned_max_schools()
 
-    @dbt_assets(manifest=manifest, project=msoko_dbt_project,
+    @dbt_assets(manifest=manifest, project=msoko_dbt_project, name=dbt_warm.DBT_STEP,
                 dagster_dbt_translator=MsokoDbtTranslator(), pool=WAREHOUSE_POOL)
     def msoko_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource,
                          msoko_paths: MsokoPaths):
@@ -196,8 +199,6 @@ def build_dbt_assets():
 
     return msoko_dbt_models
 
-
-WARM_LINE = "dbt выполнен в процессе, запущенном заранее: его импорт пришёлся на загрузку"
 
 # The venv's dbt (through msoko-dbt: orchestration/dbt_launcher.py), so runs work without
 # the venv on PATH (make, cron, tests).

@@ -30,15 +30,15 @@ import subprocess
 import sys
 import time
 
-DBT_STEP = "msoko_dbt_models"        # the dbt asset's step (orchestration/dbt_assets.py)
+DBT_STEP = "msoko_dbt_models"        # the dbt assets' op and step (orchestration/dbt_assets.py)
 WARM_ENV = "MSOKO_DBT_WARM"          # the socket's name, for msoko-dbt in the dbt step
 WAIT_S = 300.0
 SERVED, UNUSED = 0, 3                 # the warm process's exit status
 POLL_S = 1.0
 # Imported before the command comes: dbt's CLI and the modules a build loads on its way
 # (the adapter plugin, the build task, the Python models' libraries).
-PRELOAD = ["dbt.cli.main", "dbt.adapters.duckdb", "dbt.adapters.duckdb.impl", "dbt.task.build",
-           "dbt.parser.manifest", "agate", "pandas", "numpy", "scipy.special"]
+PRELOAD = ["dbt.cli.main", "dbt.adapters.duckdb", "dbt.task.build", "dbt.parser.manifest",
+           "agate", "pandas", "scipy.special"]
 _started: dict[str, subprocess.Popen] = {}
 
 
@@ -148,8 +148,8 @@ def _alive(pid: int) -> bool:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    except PermissionError:
-        return True
+    except PermissionError:               # alive, under another user
+        pass
     return True
 
 
