@@ -2,20 +2,18 @@
 that same copy, the yearly workbooks officials read, a one-page report per school, and
 CSV/Parquet of every contract table. Reading the copy means the exports never hold the
 pipeline's warehouse open, and every output of a run describes exactly the data analysts
-see. The workbooks, reports and tables are written side by side (one step, two threads).
+see. The workbooks, reports and tables are written side by side (one step, two processes).
 All of it is staged in the run's release folder and made visible at once by the last
 step (exports/release.py), so a failed or killed run publishes nothing."""
 # No `from __future__ import annotations`: Dagster inspects the context annotation at runtime.
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 
 from dagster import (AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, asset,
                      multi_asset)
 
+from exports import side_outputs
 from exports.publish import publish_warehouse
-from exports.contract_tables import write_contract_tables
 from exports.release import activate, mark_snapshot, staged
-from exports.school_report import write_school_reports
 from exports.workbook import RunInfo, write_workbooks
 from orchestration.ingest_assets import WAREHOUSE_POOL
 from orchestration.progress import reporter
@@ -31,6 +29,7 @@ LATER_MART_KEYS = [AssetKey(["marts", name]) for name in (
     [AssetKey(["audit", "load_report"])]
 PUBLISHED = AssetKey(["exports", "published_warehouse"])
 PUBLISHED_NAME = "msoko.duckdb"
+PUBLICATION_STEP = "exports__publication"
 
 
 def _release(context, msoko_paths: MsokoPaths):
@@ -74,46 +73,50 @@ CONTRACT_TABLES = AssetKey(["exports", "contract_tables"])
                   description="CSV and Parquet of every contract table (INDICATORS.md §D) in "
                               "$MSOKO_HOME/exports/tables/, for other tools."),
     ],
-    can_subset=True, name="exports__publication")
+    can_subset=True, name=PUBLICATION_STEP)
 def publication(context: AssetExecutionContext, msoko_paths: MsokoPaths):
-    """The three readers of the staged copy, side by side: the workbook (the longest, ≈7 s
-    of Python at region size) in this thread while one other thread writes the CSV/Parquet
-    tables (DuckDB's work, outside the GIL) and then the school reports. As three assets in
-    the run's one process they ran one after another: on a region's published copy
-    8.8–9.2 s one after another against 7.2–7.7 s side by side. Each stays its own asset in
-    the lineage; a subset materializes only what is selected."""
+    """The three readers of the staged copy, side by side: the workbook (the longest, ≈5 s
+    of Python at region size) in this process while a process of its own writes the
+    CSV/Parquet tables and then the school reports (exports/side_outputs.py). As three
+    assets in the run's one process they ran one after another: on a region's published
+    copy 8.8–9.2 s one after another, 5.9–6.2 s beside the workbook in a thread, 5.5–5.7 s
+    in a process. Each stays its own asset in the lineage; a subset materializes only what
+    is selected."""
     selected = context.selected_asset_keys
     copy, release_dir = _staged_copy(context, msoko_paths), _release(context, msoko_paths)
     now = datetime.now(timezone.utc)
-
-    def tables_and_reports() -> list[tuple[AssetKey, str, dict]]:
-        done = []
-        if CONTRACT_TABLES in selected:
-            written, missing = write_contract_tables(copy, release_dir / "exports" / "tables")
-            line = f"таблицы CSV и Parquet подготовлены: {len(written)} файлов"
-            if missing:
-                line += f"; ещё не рассчитаны: {', '.join(missing)}"
-            done.append((CONTRACT_TABLES, line, {"files": len(written), "missing": missing}))
-        if SCHOOL_REPORTS in selected:
-            out = release_dir / "exports" / "schools"
-            indexes = write_school_reports(copy, out, context.run_id, now)
-            done.append((SCHOOL_REPORTS, f"отчёты школ подготовлены: {len(indexes)} учебных года",
-                         {"indexes": [str(p.relative_to(out)) for p in indexes]}))
-        return done
-
+    beside = [output for key, output in ((CONTRACT_TABLES, side_outputs.TABLES),
+                                         (SCHOOL_REPORTS, side_outputs.REPORTS))
+              if key in selected]
     report = reporter(context, "публикация")
-    with ThreadPoolExecutor(1, thread_name_prefix="msoko-publication") as side:
-        others = side.submit(tables_and_reports)
+    others = (side_outputs.start(copy, release_dir / "exports", context.run_id, now, beside)
+              if beside else None)
+    try:
         if WORKBOOKS in selected:
             written = write_workbooks(copy, release_dir / "exports",
                                       RunInfo(run_id=context.run_id, started_at=now))
             report(f"книги Excel подготовлены: {len(written)}")
             yield MaterializeResult(asset_key=WORKBOOKS,
                                     metadata={"workbooks": [p.name for p in written]})
-        # An error in the other thread surfaces here and fails the step (nothing is released).
-        for key, line, metadata in others.result():
-            report(line)
-            yield MaterializeResult(asset_key=key, metadata=metadata)
+    except BaseException:
+        if others is not None:          # the workbook failed: the other process goes too
+            others.kill()
+            others.wait()
+        raise
+    # An error in the other process surfaces here and fails the step (nothing is released).
+    done = side_outputs.finish(others) if others is not None else {}
+    if side_outputs.TABLES in done:
+        tables = done[side_outputs.TABLES]
+        line = f"таблицы CSV и Parquet подготовлены: {tables['files']} файлов"
+        if tables["missing"]:
+            line += f"; ещё не рассчитаны: {', '.join(tables['missing'])}"
+        report(line)
+        yield MaterializeResult(asset_key=CONTRACT_TABLES,
+                                metadata={"files": tables["files"], "missing": tables["missing"]})
+    if side_outputs.REPORTS in done:
+        indexes = done[side_outputs.REPORTS]["indexes"]
+        report(f"отчёты школ подготовлены: {len(indexes)} учебных года")
+        yield MaterializeResult(asset_key=SCHOOL_REPORTS, metadata={"indexes": indexes})
 
 
 @asset(key=["exports", "release"], group_name="exports",

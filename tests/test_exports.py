@@ -360,6 +360,65 @@ def test_a_subset_of_the_publication_writes_only_what_is_selected(exports_run):
     assert sorted(p.name for p in (home / "exports").iterdir()) == published_before
 
 
+def _publish_with(monkeypatch, home, start):
+    """The export assets materialized with side_outputs.start replaced; returns the result
+    and whether the published exports stayed as they were."""
+    from dagster import DagsterInstance, materialize
+
+    from exports import side_outputs
+    from orchestration.export_assets import EXPORT_ASSETS
+    from orchestration.resources import MsokoPaths
+    before = sorted((p.name, p.stat().st_mtime_ns) for p in (home / "exports").iterdir())
+    monkeypatch.setattr(side_outputs, "start", start)
+    result = materialize(EXPORT_ASSETS, resources={"msoko_paths": MsokoPaths()},
+                         instance=DagsterInstance.ephemeral(), raise_on_error=False)
+    after = sorted((p.name, p.stat().st_mtime_ns) for p in (home / "exports").iterdir())
+    return result, before == after
+
+
+def test_tables_and_reports_failing_in_their_process_fail_the_step(exports_run, monkeypatch):
+    """exports/side_outputs.py: the tables and reports are written by a process of their
+    own; when it fails, the publication step fails with its error and nothing is released."""
+    import subprocess
+    import sys
+
+    from orchestration.export_assets import PUBLICATION_STEP
+    home, _ = exports_run
+
+    def failing(*args, **kwargs):
+        return subprocess.Popen([sys.executable, "-c", "import sys; sys.exit('нет места на диске')"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    result, unchanged = _publish_with(monkeypatch, home, failing)
+    assert not result.success and unchanged
+    (failure,) = [e for e in result.all_events if e.is_step_failure]
+    assert failure.step_key == PUBLICATION_STEP
+    message = failure.step_failure_data.error.cause.message
+    assert "таблицы и отчёты школ не сформированы (код 1)" in message
+    assert "нет места на диске" in message
+
+
+def test_a_failing_workbook_stops_the_tables_and_reports_process(exports_run, monkeypatch):
+    import signal
+    import subprocess
+    import sys
+
+    from orchestration import export_assets
+    home, _ = exports_run
+    started = []
+
+    def sleeping(*args, **kwargs):
+        started.append(subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"],
+                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+        return started[-1]
+
+    def broken(*args, **kwargs):
+        raise OSError("книга не записана")
+    monkeypatch.setattr(export_assets, "write_workbooks", broken)
+    result, unchanged = _publish_with(monkeypatch, home, sleeping)
+    assert not result.success and unchanged
+    assert started[0].poll() == -signal.SIGKILL   # killed, not waited for nor left sleeping
+
+
 def test_readme_questions_run_on_the_published_copy(exports_run):
     from pathlib import Path
     home, _ = exports_run
