@@ -1,5 +1,7 @@
-{{ config(schema='intermediate') }}
+{{ config(schema='intermediate', materialized='school_partitioned') }}
 -- Grain: one row per school × paper in the O2 scope (as O1).
+-- School-partitioned (macros/school_partitioned.sql): a row reads its own school's pupils
+-- only, so a school's correction recomputes that school's rows (a region's O2 ≈1 s whole).
 -- O2 marks mismatch (Rosobrnadzor): Spearman's rank correlation between the school mark
 -- (journal mark for VPR, annual mark for OGE) and the primary score over the school's
 -- pupils with both; ties get their average rank, so rho is Pearson's r of average ranks
@@ -10,6 +12,7 @@ with pairs as (
     select *
     from {{ ref('int_objectivity_papers') }}
     where in_index_scope and primary_score is not null and school_mark is not null
+      and {{ changed_schools('school_login') }}
 ),
 
 ranked as (
@@ -50,6 +53,7 @@ papers as (
            count(*) as n_participants
     from {{ ref('int_objectivity_papers') }}
     where in_index_scope and primary_score is not null
+      and {{ changed_schools('school_login') }}
     group by academic_year, "window", procedure, grade, subject, municipality, school_login
 ),
 
