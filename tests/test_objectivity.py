@@ -331,12 +331,48 @@ def test_o6_welch_is_undefined_without_variance():
 
 
 def _o6_model():
-    """The dbt Python model's module, loaded from its file as dbt-duckdb does."""
-    path = REPO_ROOT / "dbt_project" / "models" / "objectivity" / "int_objectivity_o6.py"
-    spec = importlib.util.spec_from_file_location("int_objectivity_o6", path)
-    o6 = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(o6)
-    return o6
+    return _python_model("int_objectivity_o6")
+
+
+def _python_model(name):
+    """A dbt Python model's module, loaded from its file as dbt-duckdb does."""
+    path = REPO_ROOT / "dbt_project" / "models" / "objectivity" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_o4_details_are_written_as_json_dumps_writes_them():
+    """int_objectivity_o4 writes a school's details text itself around parts encoded once per
+    paper: the text must be what json.dumps(ensure_ascii=False) gives for the same values —
+    key order, spacing, a NaN region expectation, a None p-value, a Cyrillic school kind.
+    Boundaries 3 (mark 3) and 5 (mark 4); the school has 2 and 3 pupils at scores 1 and 2,
+    none from 3 on, so boundary 5 has no p-value."""
+    o4 = _python_model("int_objectivity_o4")
+    fit = [1.0, 2.0, 4.0, 4.0, 2.0, 1.0]
+    region = {"fit": fit, "shares": o4._boundary_shares(fit, [3, 5]), "marks": {3: 3, 5: 4},
+              "observed": {3: 40, 5: 7}, "expected": {3: 38.25, 5: float("nan")},
+              "participants": 120, "min_shape": 50}
+    region["parts"] = {b: o4._boundary_parts(region, b) for b in region["shares"]}
+    region["details_tail"] = ", " + json.dumps({
+        "region_participants": 120, "min_participants": 2,
+        "test": "exact binomial, one-sided (greater): scipy.special.bdtrc"}, ensure_ascii=False)[1:]
+    key = ("2020-2021", "vpr-spring", "vpr", 4, "математика", "М1", "sch000001")
+    row = o4._school_row(key, [0, 2, 3], "СОШ «Гимназия»", region, 2, 0.001)
+    details = json.loads(row["details"])
+    assert row["details"] == json.dumps(details, ensure_ascii=False)
+    share3 = 4 / (2 + 4 + 4)
+    assert details["boundaries"][0] == {
+        "boundary": 3, "mark": 3, "window": [1, 3], "pupils_in_window": 5,
+        "pupils_at_boundary": 0, "expected_share": 0.4, "expected_at_boundary": 2.0,
+        "excess": -2.0, "p_value": 1.0, "testable": True,
+        "region_observed": 40, "region_expected": 38.25, "region_excess": 1.75}
+    assert share3 == 0.4
+    last = details["boundaries"][1]
+    assert (last["pupils_in_window"], last["p_value"], last["testable"]) == (0, None, False)
+    assert last["region_expected"] != last["region_expected"]          # NaN
+    assert (details["school_kind"], details["worst_boundary"]) == ("СОШ «Гимназия»", 3)
 
 
 def test_flags_never_flag_insufficient_data(home):
