@@ -93,3 +93,25 @@ def test_a_stopped_run_ends_its_warm_process(warm_run):
     dbt_warm.stop(warm_run)
     assert process.poll() is not None and warm_run not in dbt_warm._started
     assert dbt_warm.environment_for(warm_run) == {}      # its dbt step would start dbt cold
+
+
+def test_preload_builds_the_schemas_dbt_checks_its_configuration_with():
+    """What the warm process does while it waits (orchestration/dbt_warm.py preload): the
+    JSON schemas dbt builds on first use are built, so the command finds them cached. In a
+    fresh interpreter, where nothing has built them yet."""
+    probe = """
+import importlib, time
+from orchestration import dbt_warm
+dbt_warm.preload()
+classes = [getattr(importlib.import_module(m), n) for m, n in dbt_warm.SCHEMAS]
+cache = classes[0].json_schema.__func__.cache_info()
+assert cache.currsize >= len(classes), cache
+start = time.perf_counter()
+for cls in classes:
+    cls.json_schema()
+assert time.perf_counter() - start < 0.01
+print(cache.currsize)
+"""
+    done = subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
