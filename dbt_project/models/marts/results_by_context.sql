@@ -1,12 +1,14 @@
 -- Grain: one row per academic year × window × level ('municipality' | 'region') × paper ×
 -- context (school kind, settlement type, textbook) × context value. Seed 002: mean score by
 -- kind of school and by settlement type, with the region beside the municipality.
-with papers as (
-    select * from {{ ref('int_pupil_papers') }} where scale_score is not null
+with school_sums as (
+    -- per school × paper × textbook (int_school_result_sums): the means below are sums over
+    -- these divided by their counts, as avg() over the pupils would give
+    select * from {{ ref('int_school_result_sums') }}
 ),
 
 in_context as (
-    {{ in_contexts('papers') }}
+    {{ in_contexts('school_sums') }}
 ),
 
 aggregated as (
@@ -21,10 +23,10 @@ aggregated as (
         context_type,
         context_value,
         count(distinct school_login) as schools,
-        count(*) as participants,
-        avg(scale_score) as mean_score,
-        avg(share_of_max) as mean_share_of_max,
-        avg(mark) as mean_mark
+        cast(sum(participants) as bigint) as participants,
+        cast(sum(scale_score_sum) as double) / sum(participants) as mean_score,
+        cast(sum(share_of_max_sum) as double) / nullif(sum(share_of_max_count), 0) as mean_share_of_max,
+        cast(sum(mark_sum) as double) / nullif(sum(mark_count), 0) as mean_mark
     from in_context
     group by {{ two_levels(['academic_year', '"window"', 'procedure', 'grade', 'subject', 'context_type', 'context_value']) }}
 ),
