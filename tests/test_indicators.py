@@ -392,3 +392,27 @@ def test_interpretation_is_a_dbt_var(home, tmp_path):
                    check=True, cwd=DBT_PROJECT_DIR,
                    env={**os.environ, "MSOKO_WAREHOUSE": str(copy / "warehouse.duckdb")})
     assert values(copy, "2.2", SUM3) == (None, 66.67, 76.92)
+
+
+def test_results_by_context_from_school_sums(home):
+    """Mean results by school context, summed from per-school sums (int_school_result_sums).
+    DKR-7 mathematics (max 10): S1 (город, СОШ) totals 10,6,3,3,8 = 30, marks 5,4,2,2,5 = 18;
+    S2 (село, ООШ) 5×5 = 25, marks 3×5 = 15; S3 (город, гимназия, М2) 6×5 = 30, marks 4×5 = 20.
+    Region, город: S1 + S3, 60/10 = 6.0, 60 % of the maximum, marks 38/10 = 3.8; село: S2 5.0,
+    50 %, 3.0. М1, город: S1 alone 30/5 = 6.0, marks 18/5 = 3.6."""
+    rows = query(home, """select level, municipality, context_type, context_value, schools,
+            participants, mean_score, mean_pct_of_max, mean_mark
+        from marts.results_by_context where academic_year = ? and procedure = 'dkr'
+          and context_type in ('settlement_type', 'school_kind')
+          and (level = 'region' or municipality = 'М1')
+        order by level desc, context_type, context_value""", [YEAR])
+    assert rows == [
+        ("region", None, "school_kind", "ООШ", 1, 5, 5.0, 50.0, 3.0),
+        ("region", None, "school_kind", "СОШ", 1, 5, 6.0, 60.0, 3.6),
+        ("region", None, "school_kind", "гимназия", 1, 5, 6.0, 60.0, 4.0),
+        ("region", None, "settlement_type", "город", 2, 10, 6.0, 60.0, 3.8),
+        ("region", None, "settlement_type", "село", 1, 5, 5.0, 50.0, 3.0),
+        ("municipality", "М1", "school_kind", "ООШ", 1, 5, 5.0, 50.0, 3.0),
+        ("municipality", "М1", "school_kind", "СОШ", 1, 5, 6.0, 60.0, 3.6),
+        ("municipality", "М1", "settlement_type", "город", 1, 5, 6.0, 60.0, 3.6),
+        ("municipality", "М1", "settlement_type", "село", 1, 5, 5.0, 50.0, 3.0)]
