@@ -419,6 +419,76 @@ def test_a_failing_workbook_stops_the_tables_and_reports_process(exports_run, mo
     assert started[0].poll() == -signal.SIGKILL   # killed, not waited for nor left sleeping
 
 
+def _book_parts(path):
+    import zipfile
+    with zipfile.ZipFile(path) as book:
+        return {name: book.read(name) for name in book.namelist() if name != "docProps/core.xml"}
+
+
+def test_sheets_whose_rows_another_process_writes_are_the_same_bytes(exports_run, tmp_path):
+    """exports/sheet_rows.py: «ВПР и журнал», «Решаемость заданий» and «Загрузка» are
+    written by a process of their own and handed over; the book equals the one a single
+    process writes, part for part (the school with a formula-like name included)."""
+    from datetime import datetime, timezone
+
+    from exports import sheet_rows
+    from exports.workbook import RunInfo, write_workbooks, write_year_workbook
+    home, _ = exports_run
+    copy = home / "published" / "msoko.duckdb"
+    run = RunInfo("r", datetime(2026, 11, 29, tzinfo=timezone.utc))
+    (two,) = [p for p in write_workbooks(copy, tmp_path / "two", run) if YEAR in p.name]
+    con = duckdb.connect(str(copy), read_only=True)
+    try:
+        one = write_year_workbook(con, YEAR, tmp_path / "one.xlsx", run, str(copy))
+    finally:
+        con.close()
+    assert set(sheet_rows.SHEETS) <= set(load_workbook(two, read_only=True).sheetnames)
+    assert _book_parts(two) == _book_parts(one)
+
+
+def test_a_failing_sheet_rows_process_writes_no_book(exports_run, tmp_path, monkeypatch):
+    import subprocess
+    import sys
+    from datetime import datetime, timezone
+
+    from exports import sheet_rows
+    from exports.workbook import RunInfo, write_workbooks
+    home, _ = exports_run
+    monkeypatch.setattr(sheet_rows, "start", lambda *args: subprocess.Popen(
+        [sys.executable, "-c", "import sys; sys.exit('память кончилась')"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+    with pytest.raises(RuntimeError, match="(?s)не сформированы.*память кончилась"):
+        write_workbooks(home / "published" / "msoko.duckdb", tmp_path,
+                        RunInfo("r", datetime(2026, 11, 29, tzinfo=timezone.utc)))
+    assert not list(tmp_path.iterdir())
+
+
+def test_a_failing_book_stops_the_sheet_rows_process(exports_run, tmp_path, monkeypatch):
+    import signal
+    import subprocess
+    import sys
+    from datetime import datetime, timezone
+
+    from exports import sheet_rows, workbook
+    home, _ = exports_run
+    started = []
+
+    def sleeping(*args):
+        started.append(subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"],
+                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+        return started[-1]
+
+    def broken(*args):
+        raise OSError("диск переполнен")
+    monkeypatch.setattr(sheet_rows, "start", sleeping)
+    monkeypatch.setattr(workbook, "_title_sheet", broken)
+    with pytest.raises(OSError, match="диск переполнен"):
+        workbook.write_workbooks(home / "published" / "msoko.duckdb", tmp_path,
+                                 workbook.RunInfo("r", datetime(2026, 11, 29, tzinfo=timezone.utc)))
+    assert started[0].poll() == -signal.SIGKILL
+    assert not list(tmp_path.iterdir())
+
+
 def test_readme_questions_run_on_the_published_copy(exports_run):
     from pathlib import Path
     home, _ = exports_run
