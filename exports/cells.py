@@ -2,7 +2,7 @@
 percentages and suppressed values the same way, and text never becomes a formula."""
 from __future__ import annotations
 
-from exports.xlsx_fast import Workbook, fix_style_indices
+from exports.xlsx_fast import Workbook
 
 SUPPRESSED_TEXT = "менее 5 участников"
 MIN_PUBLISHED = 5          # INDICATORS.md §A: fewer participants → suppressed
@@ -19,16 +19,15 @@ def workbook_options() -> dict:
             "strings_to_numbers": False}
 
 
-def new_workbook(path, tmpdir=None) -> Workbook:
+def new_workbook(path) -> Workbook:
     """The workbook every sheet helper here writes into: its worksheets have the fast
-    put_* cell writers (exports/xlsx_fast.py) the write_* helpers below use. `tmpdir`: where
-    the worksheets stream their rows (the system's temporary directory by default)."""
-    return Workbook(str(path), {**workbook_options(), **({"tmpdir": str(tmpdir)} if tmpdir else {})})
+    put_* cell writers (exports/xlsx_fast.py) the write_* helpers below use."""
+    return Workbook(str(path), workbook_options())
 
 
 def formats(wb) -> dict:
     border = {"border": 1, "border_color": "#BFBFBF"}
-    made = {
+    return {
         "title": wb.add_format({"bold": True, "font_size": 14}),
         "subtitle": wb.add_format({"bold": True, "font_size": 11}),
         "note": wb.add_format({"italic": True, "font_color": "#595959", "text_wrap": True,
@@ -52,8 +51,6 @@ def formats(wb) -> dict:
         "pct_flag": wb.add_format({"num_format": "0.0%", "bold": True, "font_color": "#9C0006",
                                    "bg_color": "#FFC7CE", "valign": "top", **border}),
     }
-    fix_style_indices(made.values())
-    return made
 
 
 # The only ways a sheet writes a cell; write_text, write_number and write_blank alone call

@@ -6,7 +6,7 @@ from __future__ import annotations
 from exports.cells import (LEVEL_RU, MIN_PUBLISHED, paper_label, write_cell, write_measure,
                            write_text)
 from exports.tables import SUPPRESSED, write_table, write_title
-from exports.texts import COLUMN_RU, FILE_STATUS, FLAGS_SHEET, check_meaning, check_name
+from exports.texts import COLUMN_RU, FLAGS_SHEET, check_meaning, check_name
 from exports.warehouse_reads import columns, missing_note
 from exports.objectivity_charts import flagged_schools_sheet
 
@@ -218,23 +218,3 @@ def load_report_sheet(wb, fmt, con, year, names, tables):
 
 SHEETS = [objectivity_index_sheet, objectivity_flags_sheet, flagged_schools_sheet, low_results_sheet,
           vpr_journal_sheet, solvability_sheet, load_report_sheet]
-
-
-def received_files_sheet(wb, fmt, con, year, names, tables):
-    """«Загрузка»: every file version of the year with its SHA-256, the rejected first."""
-    files = con.execute("""
-        select path, "window",
-               coalesce(school_login, regexp_extract(path, '/(sch[^/]+)/[^/]+$', 1), ''),
-               status, rows_read, rows_loaded,
-               rows_set_aside, coalesce(message, ''), sha256
-        from audit.files where academic_year = ? or academic_year is null
-        order by status <> 'rejected', path""", [year]).fetchall()
-    ws = wb.add_worksheet("Загрузка")
-    top = write_title(ws, fmt, f"Полученные файлы, {year} учебный год", [
-        "Каждая версия каждого файла с её SHA-256: отклонённые — первыми, с причиной."])
-    write_table(ws, fmt, top, ["Файл", "Окно", "Школа", "Статус", "Строк прочитано", "Загружено",
-                               "Отложено", "Сообщение", "SHA-256"],
-                ["text", "text", "text", "text", "int", "int", "int", "text", "text"],
-                [(p, w, s, FILE_STATUS.get(st, st), a, b, c, m, h)
-                 for p, w, s, st, a, b, c, m, h in files],
-                [60, 14, 12, 11, 10, 10, 10, 80, 20])

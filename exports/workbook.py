@@ -13,7 +13,6 @@ into exports/xlsx_fast.py's worksheets, which write the same XML ≈2× faster a
 from __future__ import annotations
 
 import hashlib
-import tempfile
 from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -23,9 +22,8 @@ import duckdb
 
 from exports.cells import (PROCEDURE_RU, SUPPRESSED_TEXT, UNIT_LABEL, formats, row_height,
                            new_workbook, sheet_name, write_measure, write_text)
-from exports import sheet_rows
 from exports.charts import mark_distribution_sheet, score_histogram_sheet
-from exports.sheets import SHEETS, received_files_sheet
+from exports.sheets import SHEETS
 from exports.tables import write_table, write_title
 from exports.texts import FILE_STATUS
 from exports.warehouse_reads import existing_tables, school_names
@@ -151,6 +149,25 @@ def _title_sheet(ws, fmt, con, year, run: RunInfo, notes: list[str], warehouse: 
     ws.fit_to_pages(1, 0)
 
 
+def _load_sheet(wb, fmt, con, year):
+    files = con.execute("""
+        select path, "window",
+               coalesce(school_login, regexp_extract(path, '/(sch[^/]+)/[^/]+$', 1), ''),
+               status, rows_read, rows_loaded,
+               rows_set_aside, coalesce(message, ''), sha256
+        from audit.files where academic_year = ? or academic_year is null
+        order by status <> 'rejected', path""", [year]).fetchall()
+    ws = wb.add_worksheet("Загрузка")
+    top = write_title(ws, fmt, f"Полученные файлы, {year} учебный год", [
+        "Каждая версия каждого файла с её SHA-256: отклонённые — первыми, с причиной."])
+    write_table(ws, fmt, top, ["Файл", "Окно", "Школа", "Статус", "Строк прочитано", "Загружено",
+                               "Отложено", "Сообщение", "SHA-256"],
+                ["text", "text", "text", "text", "int", "int", "int", "text", "text"],
+                [(p, w, s, FILE_STATUS.get(st, st), a, b, c, m, h)
+                 for p, w, s, st, a, b, c, m, h in files],
+                [60, 14, 12, 11, 10, 10, 10, 80, 20])
+
+
 def _rejected_sheet(wb, fmt, con, year):
     rejected = con.execute("""
         select f.path, r.sheet, r.row_number, r.column_name, r.value, r.message
@@ -170,10 +187,7 @@ def write_year_workbook(con, year: str, target: Path, run: RunInfo, warehouse: s
     return target
 
 
-def _write_book(con, year: str, tmp: Path, run: RunInfo, warehouse: str,
-                rows_elsewhere=None) -> None:
-    """rows_elsewhere: exports/sheet_rows.py's process writing this year's largest sheets'
-    rows (None: this process writes every cell)."""
+def _write_book(con, year: str, tmp: Path, run: RunInfo, warehouse: str) -> None:
     tables = existing_tables(con)
     names = school_names(con)
     municipality_schools: dict[str, list[str]] = {}
@@ -184,8 +198,6 @@ def _write_book(con, year: str, tmp: Path, run: RunInfo, warehouse: str,
     for logins in municipality_schools.values():
         logins.sort(key=lambda login: names.get(login, login))
     wb = new_workbook(tmp)
-    if rows_elsewhere is not None:
-        wb.rows_elsewhere = set(sheet_rows.SHEETS)
     fmt = formats(wb)
     title = wb.add_worksheet("Титул")      # first tab; filled last, when the notes are known
     for municipality in municipality_schools:
@@ -193,18 +205,9 @@ def _write_book(con, year: str, tmp: Path, run: RunInfo, warehouse: str,
     notes = [n for n in (writer(wb, fmt, con, year, names, tables) for writer in SHEETS) if n]
     mark_distribution_sheet(wb, fmt, con, year, names, municipality_schools)
     score_histogram_sheet(wb, fmt, con, year, list(municipality_schools), tables)
-    received_files_sheet(wb, fmt, con, year, names, tables)
+    _load_sheet(wb, fmt, con, year)
     _rejected_sheet(wb, fmt, con, year)
     _title_sheet(title, fmt, con, year, run, notes, warehouse)
-    if rows_elsewhere is not None:
-        handed = sheet_rows.finish(rows_elsewhere)
-        dropped = {ws.name for ws in wb.worksheets() if ws.name in wb.rows_elsewhere}
-        if set(handed) != dropped:
-            raise RuntimeError(f"листы {sorted(dropped)} и переданные строки {sorted(handed)} "
-                               "не совпадают")
-        for ws in wb.worksheets():
-            if ws.name in handed:
-                ws.adopt_rows(*handed[ws.name])
     wb.close()
     faults.reached("workbook")
 
@@ -218,18 +221,9 @@ def write_workbooks(warehouse: Path, out_dir: Path, run: RunInfo) -> list[Path]:
         # leaves all of last run's books, never a mix of two runs.
         targets = [out_dir / f"msoko_{y}.xlsx" for y in years]
         with ExitStack() as publish:
-            rows_dir = Path(publish.enter_context(
-                tempfile.TemporaryDirectory(prefix="msoko-sheet-rows-")))
             for year, target in zip(years, targets):
-                # the year's largest sheets' rows, written beside this process's sheets
-                helper = sheet_rows.start(warehouse, year, rows_dir / year)
-                try:
-                    _write_book(con, year, publish.enter_context(atomic_target(target)), run,
-                                str(warehouse), helper)
-                except BaseException:
-                    helper.kill()
-                    helper.wait()
-                    raise
+                _write_book(con, year, publish.enter_context(atomic_target(target)), run,
+                            str(warehouse))
         return targets
     finally:
         con.close()

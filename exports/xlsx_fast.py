@@ -30,16 +30,11 @@ changes):
   equal), `xls_rowmax`, `xls_colmax`;
 - `Format._get_xf_index()`: the style index a cell's `s` attribute carries;
 - `Workbook._store_workbook` opening the package with `xlsxwriter.workbook.ZipFile` and
-  adding each part with `writestr` (the deflate level, see DEFLATE_LEVEL);
-- for a sheet whose rows another process writes (exports/sheet_rows.py): the row file
-  `row_data_fh` / `row_data_filename` that `_write_optimized_sheet_data` copies between the
-  <sheetData> tags, `_opt_close` and the `_xml_*_tag` writers.
+  adding each part with `writestr` (the deflate level, see DEFLATE_LEVEL).
 """
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import threading
 from zipfile import ZipFile
 
@@ -66,44 +61,6 @@ class FastWorksheet(Worksheet):
         super().__init__()
         self._col_refs: dict[int, str] = {}
         self._styles: dict[int, tuple] = {}
-        self._adopted_rows: str | None = None
-
-    # A sheet whose rows another process writes (exports/sheet_rows.py): this process makes
-    # every other call the sheet's writer makes (widths, heights, panes, filters, print
-    # setup) and drops its cells; the other process writes the same sheet with the same
-    # formats (fix_style_indices) and hands over its rows (finish_rows), which this sheet
-    # then writes as its <sheetData> (adopt_rows).
-
-    def drop_cells(self) -> None:
-        """Cells put into this sheet from now on are dropped: its rows come from adopt_rows."""
-        self.put_string = self.put_number = self.put_blank = _drop
-
-    def finish_rows(self) -> tuple[str, tuple]:
-        """The other process's side: the file holding this sheet's <row> elements, all
-        written, and the sheet's dimensions. Its workbook is then never closed (stored)."""
-        self._write_single_row()
-        self._opt_close()
-        return self.row_data_filename, (self.dim_rowmin, self.dim_rowmax,
-                                        self.dim_colmin, self.dim_colmax)
-
-    def adopt_rows(self, path: str, dimensions: tuple) -> None:
-        """This sheet's rows are the file's (finish_rows of the same sheet written with the
-        same formats): written as its <sheetData> when the book is stored."""
-        self._adopted_rows = path
-        self.dim_rowmin, self.dim_rowmax, self.dim_colmin, self.dim_colmax = dimensions
-
-    def _write_optimized_sheet_data(self) -> None:
-        if self._adopted_rows is None:
-            return super()._write_optimized_sheet_data()
-        self.row_data_fh.close()            # this process's own rows: none but row heights
-        os.unlink(self.row_data_filename)
-        if self.dim_rowmin is None:
-            self._xml_empty_tag("sheetData")
-            return
-        self._xml_start_tag("sheetData")
-        with open(self._adopted_rows, encoding="utf-8") as rows:
-            shutil.copyfileobj(rows, self.fh, 1 << 16)
-        self._xml_end_tag("sheetData")
 
     def _col_ref(self, col: int) -> str:
         ref = self._col_refs[col] = '<c r="' + xl_col_to_name(col)
@@ -211,10 +168,6 @@ class _QuickDeflateZipFile(ZipFile):
                          DEFLATE_LEVEL if compresslevel is None else compresslevel)
 
 
-def _drop(*_cell) -> None:
-    pass
-
-
 class Workbook(xlsxwriter.Workbook):
     """xlsxwriter's Workbook whose add_worksheet makes FastWorksheets, and whose package
     parts are assembled in memory and deflated at DEFLATE_LEVEL.
@@ -233,14 +186,6 @@ class Workbook(xlsxwriter.Workbook):
     def __init__(self, filename=None, options=None):
         super().__init__(filename, options)
         self.in_memory = True
-        # sheets (by name) whose rows another process writes: their cells are dropped here
-        self.rows_elsewhere: set[str] = set()
-
-    def add_worksheet(self, name=None, worksheet_class=None):
-        worksheet = super().add_worksheet(name, worksheet_class)
-        if worksheet.name in self.rows_elsewhere:
-            worksheet.drop_cells()
-        return worksheet
 
     def _store_workbook(self):
         # xlsxwriter opens the package with its module's ZipFile and no option for the
@@ -252,14 +197,6 @@ class Workbook(xlsxwriter.Workbook):
                 return super()._store_workbook()
             finally:
                 xlsxwriter.workbook.ZipFile = ZipFile
-
-
-def fix_style_indices(cell_formats) -> None:
-    """Give the formats their style indices (the `s` attribute of a cell) in this order now,
-    not in the order cells first use them: a sheet whose rows another process writes
-    (exports/sheet_rows.py) with the same formats then means the same styles."""
-    for cell_format in cell_formats:
-        cell_format._get_xf_index()
 
 
 # The cell types xlsxwriter writes on the slow path; named here so that a test notices if

@@ -140,20 +140,14 @@ def test_the_xlsxwriter_internals_the_writer_relies_on(tmp_path):
     # here before the workbook breaks.
     assert xlsxwriter.Workbook.worksheet_class is Worksheet
     for name in ("_write_single_row", "_write_row", "_write_cell", "_write_string",
-                 "_write_number", "_write_blank", "_check_dimensions", "_opt_close",
-                 "_write_optimized_sheet_data", "_xml_start_tag", "_xml_end_tag",
-                 "_xml_empty_tag"):
+                 "_write_number", "_write_blank", "_check_dimensions"):
         assert callable(getattr(Worksheet, name)), name
     ws = Worksheet()
     for name in ("previous_row", "table", "row_info", "comments", "excel_version",
                  "dim_rowmin", "dim_rowmax", "dim_colmin", "dim_colmax", "xls_rowmax",
                  "xls_colmax", "default_row_height", "original_row_height",
-                 "constant_memory", "row_data_fh", "row_data_filename"):
+                 "constant_memory"):
         assert hasattr(ws, name), name
-    # a sheet's rows written by another process (exports/sheet_rows.py) are its temp file's
-    # text between the <sheetData> tags
-    data = inspect.getsource(Worksheet._write_optimized_sheet_data)
-    assert "row_data_fh.read(" in data and '"sheetData"' in data
     assert [t._fields for t in xlsx_fast.XLSXWRITER_CELLS] == [
         ("string", "format"), ("number", "format"), ("format",)]
     # in_memory is read when the package is stored (set after the constructor, which would
