@@ -416,3 +416,33 @@ def test_results_by_context_from_school_sums(home):
         ("municipality", "М1", "school_kind", "СОШ", 1, 5, 6.0, 60.0, 3.6),
         ("municipality", "М1", "settlement_type", "город", 1, 5, 6.0, 60.0, 3.6),
         ("municipality", "М1", "settlement_type", "село", 1, 5, 5.0, 50.0, 3.0)]
+
+
+def test_result_statistics_from_school_counts(home):
+    """Result statistics at three levels, summed from per-school counts
+    (int_school_results_by_mark). DKR-7 mathematics, max 10: S1 totals 10,6,3,3,8 (marks
+    5,4,2,2,5: two «2», two above 7.5 points); S2 5×5 (marks 3); S3 6×5 (marks 4).
+    S1: 30/5 = 6.0, marks 18/5 = 3.6, 2/5 below the minimum and 2/5 high scorers;
+    М1: 55/10 = 5.5, 33/10 = 3.3, 2/10, 2/10; region: 85/15 = 5.67, 53/15 = 3.53, 2/15, 2/15."""
+    rows = query(home, """select level, participants, mean_primary_score, mean_test_score,
+            mean_mark, below_minimum, below_minimum_pct, high_scorers, high_scorers_pct
+        from marts.result_statistics where academic_year = ? and procedure = 'dkr'
+          and (school_login = ? or (level = 'municipality' and municipality = 'М1')
+               or level = 'region')
+        order by participants""", [YEAR, S1])
+    assert rows == [("school", 5, 6.0, None, 3.6, 2, 40.0, 2, 40.0),
+                    ("municipality", 10, 5.5, None, 3.3, 2, 20.0, 2, 20.0),
+                    ("region", 15, 5.67, None, 3.53, 2, 13.33, 2, 13.33)]
+
+
+def test_mark_distribution_from_school_counts(home):
+    """DKR-7 mathematics marks: М1 (S1 5,4,2,2,5 and S2 3×5) «2» 2, «3» 5, «4» 1, «5» 2 of 10;
+    the region adds S3's five «4»: 2, 5, 6, 2 of 15."""
+    rows = query(home, """select level, mark, participants, pupils, pupils_pct
+        from marts.mark_distribution where academic_year = ? and procedure = 'dkr'
+          and ((level = 'municipality' and municipality = 'М1') or level = 'region')
+        order by level, mark""", [YEAR])
+    assert rows == [("municipality", 2, 10, 2, 20.0), ("municipality", 3, 10, 5, 50.0),
+                    ("municipality", 4, 10, 1, 10.0), ("municipality", 5, 10, 2, 20.0),
+                    ("region", 2, 15, 2, 13.33), ("region", 3, 15, 5, 33.33),
+                    ("region", 4, 15, 6, 40.0), ("region", 5, 15, 2, 13.33)]

@@ -1,8 +1,9 @@
 -- Grain: one row per academic year × window × level × unit of analysis × paper × mark (2–5).
 -- Seed 002: distribution of participants by mark, count and %. Papers without marks
 -- (EGE test-scored subjects, papers without a scale) are not here.
-with papers as (
-    select * from {{ ref('int_pupil_papers') }} where mark is not null
+with school_counts as (
+    -- per school × paper × mark (int_school_results_by_mark): the levels sum its counts
+    select * from {{ ref('int_school_results_by_mark') }} where mark is not null
 ),
 
 marks as (
@@ -12,16 +13,16 @@ marks as (
 totals as (
     select
         academic_year, "window", {{ level_of_grouping() }} as level, municipality, school_login,
-        procedure, grade, subject, count(*) as participants
-    from papers
+        procedure, grade, subject, cast(sum(participants) as bigint) as participants
+    from school_counts
     group by {{ three_levels(['academic_year', '"window"', 'procedure', 'grade', 'subject']) }}
 ),
 
 counts as (
     select
         academic_year, "window", {{ level_of_grouping() }} as level, municipality, school_login,
-        procedure, grade, subject, mark, count(*) as pupils
-    from papers
+        procedure, grade, subject, mark, cast(sum(participants) as bigint) as pupils
+    from school_counts
     group by {{ three_levels(['academic_year', '"window"', 'procedure', 'grade', 'subject', 'mark']) }}
 ),
 

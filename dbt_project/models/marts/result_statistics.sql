@@ -2,29 +2,26 @@
 -- grade × subject). Seed 002: participants, mean scores, count and % below the minimum, count
 -- and % of high scorers (EGE test-scored: test score ≥ `ege_high_scorer_test_score`; other
 -- papers: primary score above `high_score_share` of the maximum).
-with papers as (
-    select
-        *,
-        case
-            when score_kind = 'test_score' then test_score >= {{ var('ege_high_scorer_test_score') }}
-            else primary_score > {{ var('high_score_share') }} * max_score
-        end as high_scorer
-    from {{ ref('int_pupil_papers') }}
+with school_counts as (
+    -- per school × paper × mark (int_school_results_by_mark): every figure below is a sum of
+    -- those counts and sums, the same numbers count() and avg() over the pupils give
+    select * from {{ ref('int_school_results_by_mark') }}
 ),
 
 aggregated as (
     select
         academic_year, "window", {{ level_of_grouping() }} as level, municipality, school_login,
         procedure, grade, subject,
-        count(*) as participants,
-        avg(primary_score) as mean_primary_score,
-        avg(test_score) as mean_test_score,
-        avg(mark) as mean_mark,
-        count(*) filter (where below_minimum) as below_minimum,
-        count(below_minimum) as below_minimum_base,
-        count(*) filter (where high_scorer) as high_scorers,
-        count(high_scorer) as high_scorers_base
-    from papers
+        cast(sum(participants) as bigint) as participants,
+        cast(sum(primary_score_sum) as double) / nullif(sum(primary_score_count), 0) as mean_primary_score,
+        cast(sum(test_score_sum) as double) / nullif(sum(test_score_count), 0) as mean_test_score,
+        cast(sum(mark * participants) as double)
+            / nullif(sum(case when mark is not null then participants end), 0) as mean_mark,
+        cast(sum(below_minimum) as bigint) as below_minimum,
+        cast(sum(below_minimum_base) as bigint) as below_minimum_base,
+        cast(sum(high_scorers) as bigint) as high_scorers,
+        cast(sum(high_scorers_base) as bigint) as high_scorers_base
+    from school_counts
     group by {{ three_levels(['academic_year', '"window"', 'procedure', 'grade', 'subject']) }}
 ),
 
