@@ -37,7 +37,9 @@ def finish(process: subprocess.Popen) -> dict[str, dict]:
     if process.returncode != 0:
         raise RuntimeError(f"таблицы и отчёты школ не сформированы (код {process.returncode}):\n"
                            f"{err[-3000:]}")
-    return {entry["output"]: entry for entry in map(json.loads, out.splitlines())}
+    # one JSON line per output; anything else a library printed is not ours to read
+    entries = [json.loads(line) for line in out.splitlines() if line.startswith('{"output"')]
+    return {entry["output"]: entry for entry in entries}
 
 
 def write(copy: Path, exports_dir: Path, run_id: str, started_at: datetime,

@@ -397,6 +397,21 @@ def test_tables_and_reports_failing_in_their_process_fail_the_step(exports_run, 
     assert "нет места на диске" in message
 
 
+def test_the_tables_and_reports_process_says_what_it_wrote_beside_stray_output():
+    """exports/side_outputs.py finish: one JSON line per output is read; a line a library
+    printed to stdout is not mistaken for one."""
+    import subprocess
+    import sys
+
+    from exports import side_outputs
+    script = ("print('FutureWarning: something'); "
+              "print('{\"output\": \"tables\", \"files\": 4, \"missing\": []}')")
+    process = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    assert side_outputs.finish(process) == {
+        "tables": {"output": "tables", "files": 4, "missing": []}}
+
+
 def test_a_failing_workbook_stops_the_tables_and_reports_process(exports_run, monkeypatch):
     import signal
     import subprocess
