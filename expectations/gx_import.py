@@ -16,9 +16,8 @@ import sys
 import threading
 import types
 
-STATS = "scipy.stats"
 # What GX imports and msoko never calls: each gets a stand-in while GX imports.
-UNUSED = (STATS, "altair")
+UNUSED = ("scipy.stats", "altair")
 _lock = threading.Lock()
 
 

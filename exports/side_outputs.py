@@ -21,6 +21,8 @@ from pathlib import Path
 from msoko.config import REPO_ROOT
 
 TABLES, REPORTS = "tables", "reports"
+# How the process marks a line of its result on stdout (a library may print there too).
+RESULT = "msoko-side-output "
 
 
 def start(copy: Path, exports_dir: Path, run_id: str, started_at: datetime,
@@ -37,8 +39,8 @@ def finish(process: subprocess.Popen) -> dict[str, dict]:
     if process.returncode != 0:
         raise RuntimeError(f"таблицы и отчёты школ не сформированы (код {process.returncode}):\n"
                            f"{err[-3000:]}")
-    # one JSON line per output; anything else a library printed is not ours to read
-    entries = [json.loads(line) for line in out.splitlines() if line.startswith('{"output"')]
+    entries = [json.loads(line[len(RESULT):]) for line in out.splitlines()
+               if line.startswith(RESULT)]
     return {entry["output"]: entry for entry in entries}
 
 
@@ -64,7 +66,7 @@ def main(argv: list[str]) -> int:
     copy, exports_dir, run_id, started_at, *outputs = argv
     for entry in write(Path(copy), Path(exports_dir), run_id, datetime.fromisoformat(started_at),
                        outputs):
-        print(json.dumps(entry, ensure_ascii=False))
+        print(RESULT + json.dumps(entry, ensure_ascii=False))
     return 0
 
 

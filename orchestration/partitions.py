@@ -23,7 +23,6 @@ Reference files (inbox/reference/) belong to no partition: every run reads them.
 from __future__ import annotations
 
 import functools
-
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass

@@ -404,8 +404,9 @@ def test_the_tables_and_reports_process_says_what_it_wrote_beside_stray_output()
     import sys
 
     from exports import side_outputs
-    script = ("print('FutureWarning: something'); "
-              "print('{\"output\": \"tables\", \"files\": 4, \"missing\": []}')")
+    script = ("print('FutureWarning: something'); print('{\"output\": \"reports\"}'); "
+              f"print({side_outputs.RESULT!r} + '{{\"output\": \"tables\", \"files\": 4, "
+              "\"missing\": []}')")
     process = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True)
     assert side_outputs.finish(process) == {

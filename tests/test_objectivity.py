@@ -354,10 +354,7 @@ def test_o4_details_are_written_as_json_dumps_writes_them():
     region = {"fit": fit, "shares": o4._boundary_shares(fit, [3, 5]), "marks": {3: 3, 5: 4},
               "observed": {3: 40, 5: 7}, "expected": {3: 38.25, 5: float("nan")},
               "participants": 120, "min_shape": 50}
-    region["parts"] = {b: o4._boundary_parts(region, b) for b in region["shares"]}
-    region["details_tail"] = ", " + json.dumps({
-        "region_participants": 120, "min_participants": 2,
-        "test": "exact binomial, one-sided (greater): scipy.special.bdtrc"}, ensure_ascii=False)[1:]
+    o4._encode_paper_parts(region, 2)
     key = ("2020-2021", "vpr-spring", "vpr", 4, "математика", "М1", "sch000001")
     row = o4._school_row(key, [0, 2, 3], "СОШ «Гимназия»", region, 2, 0.001)
     details = json.loads(row["details"])
@@ -373,6 +370,7 @@ def test_o4_details_are_written_as_json_dumps_writes_them():
     assert (last["pupils_in_window"], last["p_value"], last["testable"]) == (0, None, False)
     assert last["region_expected"] != last["region_expected"]          # NaN
     assert (details["school_kind"], details["worst_boundary"]) == ("СОШ «Гимназия»", 3)
+    assert (details["region_participants"], details["min_participants"]) == (120, 2)
 
 
 def test_flags_never_flag_insufficient_data(home):

@@ -26,6 +26,7 @@ Window partitions after the full run: _unplaced, 2020-2021/vpr-spring, 2021-2022
 """
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
@@ -145,7 +146,8 @@ def test_broken_resubmission_keeps_published_results(pipeline):
     assert statuses == [("accepted",), ("rejected",)]
 
 
-def _school_partitioned_models() -> tuple[str, ...]:
+@functools.cache
+def school_partitioned_models() -> tuple[str, ...]:
     """Every model materialized school_partitioned, read off the project (all in the
     intermediate schema), so a model that opts in is checked here without a list to keep."""
     from orchestration.dbt_assets import ensure_manifest
@@ -156,11 +158,9 @@ def _school_partitioned_models() -> tuple[str, ...]:
     return tuple(sorted(name for name, _ in models))
 
 
-SCHOOL_PARTITIONED = _school_partitioned_models()
-
-
 def school_partitioned_tables(home):
-    return {m: query(home, f"select * from intermediate.{m} order by all") for m in SCHOOL_PARTITIONED}
+    return {m: query(home, f"select * from intermediate.{m} order by all")
+            for m in school_partitioned_models()}
 
 
 def rebuilt_whole(home, tmp_path):
@@ -173,7 +173,7 @@ def rebuilt_whole(home, tmp_path):
     copy.mkdir(parents=True)
     shutil.copy(home / "warehouse.duckdb", copy / "warehouse.duckdb")
     subprocess.run([str(DBT_EXECUTABLE), "run", "--quiet", "--full-refresh",
-                    "--select", *SCHOOL_PARTITIONED,
+                    "--select", *school_partitioned_models(),
                     "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
                     "--target-path", str(tmp_path / "target")],
                    check=True, cwd=DBT_PROJECT_DIR,
@@ -209,14 +209,14 @@ def left_out_references(built: set[str]) -> bool:
 def test_school_runs_rebuild_only_their_schools(pipeline, tmp_path):
     inbox, home = pipeline
     # The last run (sch000001 and sch000002, test_broken_resubmission_keeps_published_results)
-    assert built_for_changed_schools(home) == dict.fromkeys(SCHOOL_PARTITIONED, True)
+    assert built_for_changed_schools(home) == dict.fromkeys(school_partitioned_models(), True)
     assert school_partitioned_tables(home) == rebuilt_whole(home, tmp_path / "before")
 
     # A correction ingested by a run that stops before dbt is applied by the next build.
     write_school_2(inbox, [2, 2, 1, 0], [5, 5, 5, 5])
     assert run_schools("sch000002", ingest_only=True).success
     assert run_schools("sch000001").success
-    assert built_for_changed_schools(home) == dict.fromkeys(SCHOOL_PARTITIONED, True)
+    assert built_for_changed_schools(home) == dict.fromkeys(school_partitioned_models(), True)
     assert left_out_references(dbt_nodes_built(home))
     assert last_dbt_build(home)["args"]["threads"] == 2      # a few schools: two dbt threads
     assert indicator(home, "1.3.1", "school", school="sch000002", municipality="М1")[:3] == (14.0, 70.0, 5.0)
@@ -224,7 +224,7 @@ def test_school_runs_rebuild_only_their_schools(pipeline, tmp_path):
     applied = query(home, "select model, through from pipeline_state.consumed_changes order by 1")
     # (`through` is the last change applied; every model applied them all.)
     last = query(home, "select max(change_id) from pipeline_state.school_changes")[0][0]
-    assert applied == [(f"intermediate.{m}", last) for m in sorted(SCHOOL_PARTITIONED)]
+    assert applied == [(f"intermediate.{m}", last) for m in sorted(school_partitioned_models())]
 
 
 def test_a_school_run_killed_in_dbt_leaves_its_changes_to_the_next(pipeline, tmp_path):
@@ -249,7 +249,7 @@ def test_a_school_run_killed_in_dbt_leaves_its_changes_to_the_next(pipeline, tmp
     assert applied["intermediate.int_pupil_level_points"] < last
 
     assert run_schools("sch000001").success
-    assert built_for_changed_schools(home) == dict.fromkeys(SCHOOL_PARTITIONED, True)
+    assert built_for_changed_schools(home) == dict.fromkeys(school_partitioned_models(), True)
     assert indicator(home, "1.3.1", "school", school="sch000002", municipality="М1")[:3] == (13.2, 66.0, 5.0)
     assert school_partitioned_tables(home) == rebuilt_whole(home, tmp_path)
 
@@ -272,7 +272,7 @@ def test_a_changed_registry_makes_the_next_build_whole(pipeline):
     built = dbt_nodes_built(home)
     assert {"seed.msoko.school_kinds", "model.msoko.stg_schools"} <= built
     assert last_dbt_build(home)["args"].get("threads") != 2   # whole: the profile's one thread
-    assert built_for_changed_schools(home) == dict.fromkeys(SCHOOL_PARTITIONED, False)
+    assert built_for_changed_schools(home) == dict.fromkeys(school_partitioned_models(), False)
     assert query(home, "select school_name from staging.stg_schools where school_login = 'sch000002'"
                  ) == [("МБОУ «Школа Б имени Н. Н. Н.»",)]
     # That whole build passed: the next school's run leaves the references out again.

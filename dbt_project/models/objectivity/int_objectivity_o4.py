@@ -44,11 +44,21 @@ def _boundary_parts(region, b) -> tuple[str, str, str]:
     return head + ', "pupils_in_window": ', ", " + share + ', "expected_at_boundary": ', ", " + tail
 
 
+def _encode_paper_parts(region, min_n) -> None:
+    """Adds to a paper's region what every school's details text shares: each boundary's
+    parts (_boundary_parts) and the text after the boundaries."""
+    region["parts"] = {b: _boundary_parts(region, b) for b in region["shares"]}
+    region["details_tail"] = ", " + json.dumps({
+        "region_participants": region["participants"], "min_participants": min_n,
+        "test": "exact binomial, one-sided (greater): scipy.special.bdtrc",
+    }, ensure_ascii=False)[1:]
+
+
 def _school_row(key, counts, kind, region, min_n, max_p):
     """counts: the school's number of pupils at each primary score (index = score), a list
     of ints (≈18,000 schools × papers a region: numpy calls on three-element slices cost
     more than the arithmetic). The details text is what json.dumps writes for them, with the
-    paper's own parts encoded once (region["parts"]): json.dumps per school was a quarter of
+    paper's own parts encoded once (_encode_paper_parts): json.dumps per school was a quarter of
     the model's time."""
     academic_year, window, procedure, grade, subject, municipality, login = key
     fit = region["fit"]
@@ -158,12 +168,7 @@ def model(dbt, session):
                                  g["counterfactual"].astype(float).fillna(np.nan))),
             "participants": int(first["region_participants"]), "min_shape": min_shape,
         }
-        region = regions[key]
-        region["parts"] = {b: _boundary_parts(region, b) for b in region["shares"]}
-        region["details_tail"] = ", " + json.dumps({
-            "region_participants": region["participants"], "min_participants": min_n,
-            "test": "exact binomial, one-sided (greater): scipy.special.bdtrc",
-        }, ensure_ascii=False)[1:]
+        _encode_paper_parts(regions[key], min_n)
 
     rows = []
     for *key, school_kind, scores, pupils_at_score in histograms:
